@@ -1,0 +1,108 @@
+"""One typed settings object, read from environment variables (and an optional `.env`).
+
+Every part of peerline takes what it needs from a `Settings` instance handed to it by the
+composition root (`peerline.app` / `peerline.cli`); nothing reads the environment itself,
+so tests build their own `Settings(...)` instead of patching globals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REAL_TWILIO_API = "https://api.twilio.com"
+SANDBOX_ACCOUNT_SID = "AC00000000000000000000000000000000"
+SANDBOX_AUTH_TOKEN = "sandbox-auth-token-not-a-secret"
+SANDBOX_FROM_NUMBER = "+12125550100"
+
+
+class Settings(BaseSettings):
+    """Configuration of a peerline deployment. README.md lists every field."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    # --- records ---
+    database_url: str = Field("sqlite:///var/peerline.db", description="SQLAlchemy URL")
+
+    # --- web ---
+    host: str = Field("127.0.0.1", description="address `peerline serve` binds to")
+    port: int = Field(8000, description="port `peerline serve` binds to")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="URL Twilio uses to reach this app; signatures are checked against it",
+    )
+
+    # --- Twilio ---
+    twilio_account_sid: str | None = Field(None, description="Twilio account SID (AC...)")
+    twilio_auth_token: str | None = Field(None, description="Twilio auth token; signs webhooks")
+    twilio_messaging_service_sid: str | None = Field(None, description="send from this (MG...)")
+    twilio_from_number: str | None = Field(None, description="or send from this E.164 number")
+    twilio_api_base_url: str | None = Field(
+        None, description="Twilio-compatible API to talk to instead of api.twilio.com"
+    )
+
+    # --- Rasa engine (loopback only) ---
+    rasa_url: str = Field("http://127.0.0.1:5005", description="the Rasa engine's HTTP API")
+    rasa_token: str = Field("peerline-local-engine-token", description="Rasa --auth-token")
+    rasa_timeout_seconds: float = Field(20.0, description="per engine call")
+    action_server_url: str = Field("http://127.0.0.1:5055/webhook", description="Rasa actions")
+
+    # --- messaging policy ---
+    max_segments: int = Field(3, ge=1, le=10, description="longest outbound text, in segments")
+    max_inbound_chars: int = Field(1600, description="longer inbound bodies are cut (Twilio max)")
+    outbox_max_attempts: int = Field(8, ge=1, description="sends tried before giving up")
+    outbox_backoff_seconds: float = Field(2.0, gt=0, description="first retry delay, doubles")
+    outbox_backoff_max_seconds: float = Field(300.0, gt=0, description="longest retry delay")
+    turn_retry_seconds: float = Field(5.0, gt=0, description="engine-down retry delay, doubles")
+    worker_poll_seconds: float = Field(0.5, gt=0, description="idle poll of the work loops")
+    default_region: str = Field("US", description="region for numbers typed without +country")
+    default_timezone: str = Field("America/New_York", description="IANA zone for new people")
+
+    # --- program text (kept free of drug, diagnosis and clinic names) ---
+    program_name: str = Field("Peerline", description="name used in HELP and unknown replies")
+    support_contact: str = Field("(212) 555-0199", description="a human to call, for HELP")
+    message_frequency: str = Field("Up to 1 msg/day", description="frequency line for HELP")
+
+    # --- console ---
+    secret_key: str = Field("dev-only-change-me", description="signs console sessions")
+    log_level: str = Field("INFO", description="Python logging level")
+
+    @field_validator("public_base_url", "rasa_url", "twilio_api_base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def sandbox(self) -> bool:
+        """No Twilio credentials: outbound goes to the embedded Twilio-compatible sandbox."""
+        return not (self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def account_sid(self) -> str:
+        return self.twilio_account_sid or SANDBOX_ACCOUNT_SID
+
+    @property
+    def auth_token(self) -> str:
+        return self.twilio_auth_token or SANDBOX_AUTH_TOKEN
+
+    @property
+    def sender(self) -> dict[str, str]:
+        """The `from_` / `messaging_service_sid` argument for Messages.create."""
+        if self.twilio_messaging_service_sid:
+            return {"messaging_service_sid": self.twilio_messaging_service_sid}
+        return {"from_": self.twilio_from_number or SANDBOX_FROM_NUMBER}
+
+    @property
+    def twilio_base_url(self) -> str:
+        if self.twilio_api_base_url:
+            return self.twilio_api_base_url
+        return f"{self.public_base_url}/sandbox/twilio" if self.sandbox else REAL_TWILIO_API
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url.removeprefix(prefix))
+        return None
