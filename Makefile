@@ -1,0 +1,30 @@
+# peerline: `make demo` to try it, `make test` to check it. Both set up what they need.
+.PHONY: setup train demo test test-app test-engine validate eval bench lint typecheck clean
+
+setup:
+	@bash scripts/setup.sh
+
+train: setup
+	@bash scripts/train.sh
+
+demo: train
+	@.venv/bin/peerline demo
+
+test: train
+	@bash scripts/test.sh
+
+validate: setup
+	@bash scripts/validate.sh
+
+eval: train
+	@bash scripts/eval.sh
+
+lint: setup
+	@.venv/bin/ruff check .
+	@.venv/bin/mypy
+
+typecheck: setup
+	@.venv/bin/mypy
+
+clean:
+	rm -rf .venv .venv-engine models var results .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,147 @@
+"""Twilio's webhooks: store and acknowledge at once; the turn runs afterwards.
+
+`POST /sms/inbound` never runs NLU, actions or sends inside Twilio's 15-second window: it
+checks the signature, de-duplicates on MessageSid, stores the text with its turn pending,
+answers with empty TwiML and wakes the turn worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from messaging.outbox import apply_status_callback
+from records.phones import InvalidPhoneNumber, mask, to_e164
+from messaging.webhooks import (
+    EMPTY_TWIML,
+    MAX_WEBHOOK_BYTES,
+    is_signed_by_twilio,
+    parse_form,
+    signed_url,
+    storable,
+)
+from records.clock import Clock
+from records.db import Database
+from records.models import Direction, Message, MessageStatus, Participant, TurnStatus
+from records.settings import Settings
+
+log = logging.getLogger(__name__)
+security_log = logging.getLogger("peerline.security")
+
+
+@dataclass(frozen=True)
+class GatewayDeps:
+    settings: Settings
+    db: Database
+    clock: Clock
+    wake_turns: Callable[[], None]
+    wake_outbox: Callable[[], None]
+
+
+def twiml() -> Response:
+    return Response(EMPTY_TWIML, media_type="application/xml")
+
+
+def build_gateway_router(deps: GatewayDeps) -> APIRouter:
+    router = APIRouter(prefix="/sms", tags=["twilio webhooks"])
+
+    async def signed_params(request: Request) -> dict[str, str] | Response:
+        raw = await request.body()
+        if len(raw) > MAX_WEBHOOK_BYTES:
+            security_log.warning("webhook %s rejected: %d bytes", request.url.path, len(raw))
+            return Response("Request body too large", status_code=413)
+        params = parse_form(raw)
+        url = signed_url(deps.settings.public_base_url, request.url.path, request.url.query)
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not is_signed_by_twilio(deps.settings.auth_token, url, params, signature):
+            client = request.client.host if request.client else "?"
+            security_log.warning(
+                "webhook %s rejected: %s signature from %s",
+                request.url.path, "bad" if signature else "missing", client,
+            )
+            return Response("Invalid Twilio signature", status_code=403)
+        return params
+
+    @router.post("/inbound")
+    async def inbound(request: Request) -> Response:
+        params = await signed_params(request)
+        if isinstance(params, Response):
+            return params
+        sid = params.get("MessageSid") or params.get("SmsSid")
+        sender = params.get("From", "").strip()
+        if not sid or not sender:
+            log.warning("inbound webhook without MessageSid or From: 400")
+            return Response("MessageSid and From are required", status_code=400)
+        stored = await run_in_threadpool(store_inbound, deps, sid, sender, params)
+        if stored:
+            deps.wake_turns()
+        return twiml()
+
+    @router.post("/status")
+    async def status(request: Request) -> Response:
+        params = await signed_params(request)
+        if isinstance(params, Response):
+            return params
+        sid, state = params.get("MessageSid"), params.get("MessageStatus")
+        if not sid or not state:
+            return Response("MessageSid and MessageStatus are required", status_code=400)
+        await run_in_threadpool(store_status, deps, sid, state, params.get("ErrorCode"))
+        return Response(status_code=204)
+
+    return router
+
+
+def store_inbound(deps: GatewayDeps, sid: str, sender: str, params: dict[str, str]) -> bool:
+    """Store the text with its turn pending; False for a retry of one already stored."""
+    try:
+        phone = to_e164(sender, deps.settings.default_region)
+    except InvalidPhoneNumber:
+        phone = sender[:32]  # short codes and alphanumeric senders are kept as they came
+    now = deps.clock.now()
+    try:
+        with deps.db.session() as session:
+            if session.scalar(select(Message.id).where(Message.twilio_sid == sid)):
+                log.info("inbound %s is a retry, already stored", sid)
+                return False
+            participant_id = session.scalar(select(Participant.id).where(Participant.phone == phone))
+            session.add(
+                Message(
+                    direction=Direction.INBOUND,
+                    twilio_sid=sid[:64],
+                    phone=phone,
+                    participant_id=participant_id,
+                    body=storable(params.get("Body", "")),
+                    num_media=_int(params.get("NumMedia")),
+                    status=MessageStatus.RECEIVED,
+                    turn_status=TurnStatus.PENDING,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        log.info("inbound %s stored concurrently by another request", sid)
+        return False
+    log.info("inbound %s from %s stored", sid, mask(phone))
+    return True
+
+
+def store_status(deps: GatewayDeps, sid: str, state: str, error_code: str | None) -> None:
+    with deps.db.session() as session:
+        message = apply_status_callback(session, sid, state.lower(), error_code)
+    if message is None:
+        log.info("status %s for unknown message %s ignored", state, sid)
+    elif error_code:
+        log.warning("message %d %s with error %s", message.id, state, error_code)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except ValueError:
+        return 0

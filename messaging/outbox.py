@@ -1,0 +1,226 @@
+"""The durable outbox: every outbound text is a row first, then a send, retried with backoff.
+
+A row is written in the same transaction as whatever caused it (a turn, a STOP), so a crash
+never loses a reply. The sender claims due rows (SKIP LOCKED on PostgreSQL, so two senders
+never take the same row), keeps each recipient's texts in order, and never texts an
+opted-out number.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, aliased
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+from messaging import segments
+from records.phones import mask
+from records.clock import Clock
+from records.db import Database
+from records.models import Direction, Message, MessageKind, MessageStatus, OptOut
+from records.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Twilio error codes that will never succeed on retry.
+OPTED_OUT_CODE = 21610  # the recipient replied STOP to this sender
+PERMANENT_CODES = {21211, 21214, 21408, 21604, 21606, 21612, 21614, 21617, OPTED_OUT_CODE}
+UNSENT = (MessageStatus.PENDING, MessageStatus.SENDING)
+STUCK_SENDING_AFTER = timedelta(minutes=2)
+
+
+def is_opted_out(session: Session, phone: str) -> bool:
+    return session.get(OptOut, phone) is not None
+
+
+def enqueue(
+    session: Session,
+    *,
+    phone: str,
+    body: str,
+    kind: MessageKind,
+    now: datetime,
+    max_segments: int,
+    participant_id: int | None = None,
+    reply_to_id: int | None = None,
+) -> Message:
+    """Add a text to the outbox, cut to `max_segments` if the wording ran long."""
+    text, cut = segments.fit(body, max_segments)
+    if cut:
+        log.warning("outbox: %s text cut to %d segments", kind, max_segments)
+    message = Message(
+        direction=Direction.OUTBOUND,
+        kind=kind,
+        phone=phone,
+        body=text,
+        participant_id=participant_id,
+        reply_to_id=reply_to_id,
+        status=MessageStatus.PENDING,
+        segments=segments.count(text).segments,
+        truncated=cut,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    status: MessageStatus
+    retry: bool = False
+    error_code: int | None = None
+    error_message: str | None = None
+    sid: str | None = None
+
+
+def classify(exc: Exception) -> SendOutcome:
+    """Sort a failed send into retry-later and never-retry."""
+    if isinstance(exc, TwilioRestException):
+        status = int(exc.status or 0)
+        code = int(exc.code) if exc.code else None
+        retry = (status == 429 or status >= 500 or status == 0) and code not in PERMANENT_CODES
+        return SendOutcome(MessageStatus.FAILED, retry, code, (exc.msg or "")[:255])
+    return SendOutcome(MessageStatus.FAILED, True, None, type(exc).__name__)
+
+
+class OutboxSender:
+    """Sends due outbox rows through the real twilio Client."""
+
+    def __init__(self, db: Database, client: Client, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.client = client
+        self.settings = settings
+        self.clock = clock
+
+    def send_due(self, limit: int = 20) -> int:
+        """Send what is due now; returns how many rows were handled."""
+        handled = 0
+        for message_id in self._claim(limit):
+            self._send(message_id)
+            handled += 1
+        return handled
+
+    def _claim(self, limit: int) -> list[int]:
+        now = self.clock.now()
+        earlier = aliased(Message)
+        blocked_by_earlier = exists().where(
+            and_(
+                earlier.phone == Message.phone,
+                earlier.direction == Direction.OUTBOUND,
+                earlier.status.in_(UNSENT),
+                earlier.id < Message.id,
+            )
+        )
+        stuck = and_(
+            Message.status == MessageStatus.SENDING,
+            Message.updated_at < now - STUCK_SENDING_AFTER,
+        )
+        due = and_(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
+        query = (
+            select(Message)
+            .where(Message.direction == Direction.OUTBOUND, due | stuck, ~blocked_by_earlier)
+            .order_by(Message.id)
+            .limit(limit)
+        )
+        if self.db.is_postgres:
+            query = query.with_for_update(skip_locked=True, of=Message)
+        with self.db.session() as session:
+            rows = list(session.scalars(query))
+            for row in rows:
+                row.status = MessageStatus.SENDING
+                row.attempts += 1
+                row.updated_at = now
+            return [row.id for row in rows]
+
+    def _send(self, message_id: int) -> None:
+        with self.db.session() as session:
+            message = session.get_one(Message, message_id)
+            if is_opted_out(session, message.phone) and (
+                message.kind != MessageKind.OPT_OUT_CONFIRMATION
+            ):
+                message.status = MessageStatus.SUPPRESSED
+                log.info("outbox: message %d suppressed, recipient opted out", message.id)
+                return
+            to, body = message.phone, message.body
+        outcome = self._deliver(message_id, to, body)
+        self._record(message_id, outcome)
+
+    def _deliver(self, message_id: int, to: str, body: str) -> SendOutcome:
+        try:
+            sent = self.client.messages.create(
+                to=to,
+                body=body,
+                status_callback=f"{self.settings.public_base_url}/sms/status",
+                **self.settings.sender,
+            )
+        except (TwilioException, OSError) as exc:
+            outcome = classify(exc)
+            log.warning(
+                "outbox: message %d to %s failed (code %s, retry %s)",
+                message_id, mask(to), outcome.error_code, outcome.retry,
+            )
+            return outcome
+        log.info("outbox: message %d accepted as %s", message_id, sent.sid)
+        return SendOutcome(MessageStatus.QUEUED, sid=sent.sid)
+
+    def _record(self, message_id: int, outcome: SendOutcome) -> None:
+        now = self.clock.now()
+        with self.db.session() as session:
+            message = session.get_one(Message, message_id)
+            message.error_code = outcome.error_code
+            message.error_message = outcome.error_message
+            if outcome.sid:
+                message.twilio_sid = outcome.sid
+                message.status = MessageStatus.QUEUED
+                message.sent_at = now
+            elif outcome.retry and message.attempts < self.settings.outbox_max_attempts:
+                message.status = MessageStatus.PENDING
+                message.next_attempt_at = now + self._backoff(message.attempts)
+            else:
+                message.status = MessageStatus.FAILED
+                if outcome.error_code == OPTED_OUT_CODE and not is_opted_out(
+                    session, message.phone
+                ):
+                    session.add(OptOut(phone=message.phone, source="carrier", opted_out_at=now))
+
+    def _backoff(self, attempts: int) -> timedelta:
+        base = self.settings.outbox_backoff_seconds * 2 ** max(attempts - 1, 0)
+        return timedelta(seconds=min(base, self.settings.outbox_backoff_max_seconds))
+
+
+# Delivery status callbacks can arrive out of order; a status only ever moves forward.
+STATUS_RANK = {
+    MessageStatus.PENDING: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.QUEUED: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.UNDELIVERED: 4,
+    MessageStatus.FAILED: 4,
+}
+CALLBACK_STATUSES = {s.value: s for s in STATUS_RANK} | {"accepted": MessageStatus.QUEUED}
+
+
+def apply_status_callback(
+    session: Session, sid: str, status: str, error_code: str | None
+) -> Message | None:
+    """Record a delivery status for one of our outbound texts; unknown sids are ignored."""
+    message = session.scalar(
+        select(Message).where(Message.twilio_sid == sid, Message.direction == Direction.OUTBOUND)
+    )
+    new = CALLBACK_STATUSES.get(status)
+    if message is None or new is None:
+        return message
+    if STATUS_RANK.get(new, 0) >= STATUS_RANK.get(message.status, 0):
+        message.status = new
+    if error_code and error_code.isdigit():
+        message.error_code = int(error_code)
+        if int(error_code) == OPTED_OUT_CODE and not is_opted_out(session, message.phone):
+            session.add(OptOut(phone=message.phone, source="carrier"))
+    return message

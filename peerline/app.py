@@ -1,0 +1,95 @@
+"""The app factory: one `Settings` in, the whole web app (and its work loops) out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from bot.engine import RasaEngine
+from bot.gateway import GatewayDeps, build_gateway_router
+from bot.turns import TurnProcessor
+from bot.worker import Loop
+from messaging.outbox import OutboxSender
+from messaging.sandbox import Sandbox, build_sandbox_router
+from messaging.twilio_client import build_twilio_client
+from records.clock import Clock, SystemClock
+from records.db import Database
+from records.settings import SANDBOX_FROM_NUMBER, Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Peerline:
+    """Everything one running peerline holds; built once, shared by routes and loops."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+
+    def __post_init__(self) -> None:
+        self.db = Database(self.settings.database_url)
+        self.engine = RasaEngine(
+            self.settings.rasa_url, self.settings.rasa_token, self.settings.rasa_timeout_seconds
+        )
+        self.turns = TurnProcessor(self.db, self.engine, self.settings, self.clock)
+        self.outbox = OutboxSender(
+            self.db, build_twilio_client(self.settings), self.settings, self.clock
+        )
+        poll = self.settings.worker_poll_seconds
+        self.outbox_loop = Loop("outbox", self.outbox.send_due, poll)
+        self.turn_loop = Loop("turns", self._turn_step, poll)
+
+    def _turn_step(self) -> int:
+        done = self.turns.process_due()
+        if done:
+            self.outbox_loop.wake()
+        return done
+
+    def start(self) -> None:
+        self.turn_loop.start()
+        self.outbox_loop.start()
+
+    def stop(self) -> None:
+        self.turn_loop.stop()
+        self.outbox_loop.stop()
+        self.engine.close()
+        self.db.dispose()
+
+
+def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool = True) -> FastAPI:
+    peerline = Peerline(settings, clock or SystemClock())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if run_loops:
+            peerline.start()
+        log.info("peerline up (sandbox=%s)", settings.sandbox)
+        yield
+        peerline.stop()
+
+    app = FastAPI(title="peerline", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.peerline = peerline
+    deps = GatewayDeps(
+        settings, peerline.db, peerline.clock, peerline.turn_loop.wake, peerline.outbox_loop.wake
+    )
+    app.include_router(build_gateway_router(deps))
+    if settings.sandbox:
+        sandbox = Sandbox(
+            account_sid=settings.account_sid,
+            auth_token=settings.auth_token,
+            program_number=SANDBOX_FROM_NUMBER,
+            webhook_url=f"{settings.public_base_url}/sms/inbound",
+        )
+        app.state.sandbox = sandbox
+        app.include_router(build_sandbox_router(sandbox), prefix="/sandbox")
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        return JSONResponse({"ok": True, "engine": peerline.engine.is_ready()})
+
+    return app

@@ -1,0 +1,1 @@
+"""The foundation layer: settings, the database, typed models and the clock."""

@@ -1,0 +1,175 @@
+"""The app's records. The app is their only writer; Rasa owns dialogue state only."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always returns timezone-aware UTC (SQLite would otherwise drop the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_public_id() -> str:
+    """An opaque id for a participant: Rasa's sender id, so no phone number reaches Rasa."""
+    return "p-" + secrets.token_hex(8)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class ParticipantStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISCHARGED = "discharged"
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    phone: Mapped[str] = mapped_column(String(20), unique=True, comment="E.164")
+    alias: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[ParticipantStatus] = mapped_column(
+        String(20), default=ParticipantStatus.ACTIVE
+    )
+    consented_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    messages: Mapped[list[Message]] = relationship(back_populates="participant")
+
+
+class StaffRole(StrEnum):
+    PEER = "peer"
+    SUPERVISOR = "supervisor"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[StaffRole] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(20), comment="E.164, for paging")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OptOut(Base):
+    """The one source of truth for 'never text this number'; covers unknown numbers too."""
+
+    __tablename__ = "opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), comment="keyword | carrier | staff")
+    opted_out_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MessageStatus(StrEnum):
+    RECEIVED = "received"  # inbound, stored
+    PENDING = "pending"  # outbound, waiting in the outbox (maybe for a retry)
+    SENDING = "sending"  # outbound, handed to Twilio right now
+    QUEUED = "queued"  # accepted by Twilio
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"  # never sent: opted out
+
+
+class TurnStatus(StrEnum):
+    PENDING = "pending"  # stored and acknowledged; the turn has not run yet
+    DONE = "done"
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"  # inbound from a participant or an unknown number
+    REPLY = "reply"  # the engine's reply
+    COMPLIANCE = "compliance"  # STOP / START / HELP answers
+    OPT_OUT_CONFIRMATION = "opt_out_confirmation"  # the one text allowed after STOP
+    UNKNOWN_SENDER = "unknown_sender"
+    MEDIA_NOTICE = "media_notice"
+
+
+class Message(Base):
+    """Every text in or out. Outbound rows are the outbox; inbound rows are the turn queue."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_outbox", "direction", "status", "next_attempt_at"),
+        Index("ix_messages_turns", "direction", "turn_status", "next_attempt_at"),
+        Index("ix_messages_phone", "phone", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    direction: Mapped[Direction] = mapped_column(String(10))
+    kind: Mapped[MessageKind] = mapped_column(String(30), default=MessageKind.TEXT)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32), comment="the other party, E.164")
+    body: Mapped[str] = mapped_column(Text, default="")
+    num_media: Mapped[int] = mapped_column(Integer, default=0)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[MessageStatus] = mapped_column(String(20))
+    turn_status: Mapped[TurnStatus | None] = mapped_column(String(20))
+    error_code: Mapped[int | None]
+    error_message: Mapped[str | None] = mapped_column(String(255))
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    participant: Mapped[Participant | None] = relationship(back_populates="messages")

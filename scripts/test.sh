@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite: lint and types, the Rasa data checks, the custom-action unit tests
+# (engine environment), then the app's tests against a real rasa process (app environment).
+# Every pytest run must collect tests: exit code 5 ("no tests ran") fails the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+pytest_must_run() {  # $1 = python, rest = pytest args
+    local py=$1; shift
+    set +e
+    "$py" -m pytest "$@"
+    local rc=$?
+    set -e
+    if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi
+    return "$rc"
+}
+
+step "lint (ruff) and types (mypy)"
+.venv/bin/ruff check .
+.venv/bin/mypy
+
+step "Rasa training data (rasa data validate)"
+bash scripts/validate.sh
+
+step "custom actions (engine environment)"
+pytest_must_run .venv-engine/bin/python tests/actions -q -p no:cacheprovider --confcutdir tests/actions
+
+if [ -f tests/test_stories.yml ]; then
+    step "test stories (rasa test core)"
+    bash scripts/test_stories.sh
+fi
+
+step "app tests (real rasa process, sandbox Twilio, SQLite and PostgreSQL)"
+pytest_must_run .venv/bin/python -q "$@"
