@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from messaging.outbox import apply_status_callback
-from records.phones import InvalidPhoneNumber, mask, to_e164
 from messaging.webhooks import (
     EMPTY_TWIML,
     MAX_WEBHOOK_BYTES,
@@ -29,6 +28,7 @@ from messaging.webhooks import (
 from records.clock import Clock
 from records.db import Database
 from records.models import Direction, Message, MessageStatus, Participant, TurnStatus
+from records.phones import InvalidPhoneNumber, mask, to_e164
 from records.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,9 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
             client = request.client.host if request.client else "?"
             security_log.warning(
                 "webhook %s rejected: %s signature from %s",
-                request.url.path, "bad" if signature else "missing", client,
+                request.url.path,
+                "bad" if signature else "missing",
+                client,
             )
             return Response("Invalid Twilio signature", status_code=403)
         return params
@@ -109,7 +111,9 @@ def store_inbound(deps: GatewayDeps, sid: str, sender: str, params: dict[str, st
             if session.scalar(select(Message.id).where(Message.twilio_sid == sid)):
                 log.info("inbound %s is a retry, already stored", sid)
                 return False
-            participant_id = session.scalar(select(Participant.id).where(Participant.phone == phone))
+            participant_id = session.scalar(
+                select(Participant.id).where(Participant.phone == phone)
+            )
             session.add(
                 Message(
                     direction=Direction.INBOUND,

@@ -52,9 +52,7 @@ class TurnContext:
 
 
 class TurnProcessor:
-    def __init__(
-        self, db: Database, engine: RasaEngine, settings: Settings, clock: Clock
-    ) -> None:
+    def __init__(self, db: Database, engine: RasaEngine, settings: Settings, clock: Clock) -> None:
         self.db = db
         self.engine = engine
         self.settings = settings
@@ -141,8 +139,9 @@ class TurnProcessor:
         )
         log.info("turn %d: text from an unknown number, recorded", turn.message.id)
         if recently is None and not is_opted_out(turn.session, phone):
-            self._reply(turn, compliance.unknown_sender_reply(self.settings),
-                        MessageKind.UNKNOWN_SENDER)
+            self._reply(
+                turn, compliance.unknown_sender_reply(self.settings), MessageKind.UNKNOWN_SENDER
+            )
 
     def _compliance(self, turn: TurnContext, word: Keyword, opted_out: bool) -> None:
         phone = turn.message.phone
@@ -151,8 +150,9 @@ class TurnProcessor:
             if opted_out:
                 return  # one confirmation only
             turn.session.add(OptOut(phone=phone, source="keyword", opted_out_at=turn.now))
-            self._reply(turn, compliance.opt_out_reply(self.settings),
-                        MessageKind.OPT_OUT_CONFIRMATION)
+            self._reply(
+                turn, compliance.opt_out_reply(self.settings), MessageKind.OPT_OUT_CONFIRMATION
+            )
         elif word is Keyword.OPT_IN:
             if opted_out:
                 turn.session.delete(turn.session.get_one(OptOut, phone))
@@ -213,5 +213,4 @@ class TurnProcessor:
         turn.message.attempts += 1
         delay = min(self.settings.turn_retry_seconds * 2 ** (turn.message.attempts - 1), 300.0)
         turn.message.next_attempt_at = turn.now + timedelta(seconds=delay)
-        log.warning("turn %d: engine unavailable (%s), retry in %.0fs",
-                    turn.message.id, why, delay)
+        log.warning("turn %d: engine unavailable (%s), retry in %.0fs", turn.message.id, why, delay)

@@ -18,10 +18,10 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from messaging import segments
-from records.phones import mask
 from records.clock import Clock
 from records.db import Database
 from records.models import Direction, Message, MessageKind, MessageStatus, OptOut
+from records.phones import mask
 from records.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,10 @@ class OutboxSender:
             outcome = classify(exc)
             log.warning(
                 "outbox: message %d to %s failed (code %s, retry %s)",
-                message_id, mask(to), outcome.error_code, outcome.retry,
+                message_id,
+                mask(to),
+                outcome.error_code,
+                outcome.retry,
             )
             return outcome
         log.info("outbox: message %d accepted as %s", message_id, sent.sid)

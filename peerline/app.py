@@ -19,7 +19,7 @@ from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.twilio_client import build_twilio_client
 from records.clock import Clock, SystemClock
 from records.db import Database
-from records.settings import SANDBOX_FROM_NUMBER, Settings
+from records.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +79,7 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     )
     app.include_router(build_gateway_router(deps))
     if settings.sandbox:
-        sandbox = Sandbox(
-            account_sid=settings.account_sid,
-            auth_token=settings.auth_token,
-            program_number=SANDBOX_FROM_NUMBER,
-            webhook_url=f"{settings.public_base_url}/sms/inbound",
-        )
+        sandbox = Sandbox.from_settings(settings)
         app.state.sandbox = sandbox
         app.include_router(build_sandbox_router(sandbox), prefix="/sandbox")
 

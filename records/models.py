@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -53,7 +53,10 @@ def new_public_id() -> str:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
 
 
 class ParticipantStatus(StrEnum):
@@ -70,9 +73,7 @@ class Participant(Base):
     phone: Mapped[str] = mapped_column(String(20), unique=True, comment="E.164")
     alias: Mapped[str] = mapped_column(String(80))
     timezone: Mapped[str] = mapped_column(String(64))
-    status: Mapped[ParticipantStatus] = mapped_column(
-        String(20), default=ParticipantStatus.ACTIVE
-    )
+    status: Mapped[ParticipantStatus] = mapped_column(String(20), default=ParticipantStatus.ACTIVE)
     consented_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

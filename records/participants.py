@@ -36,9 +36,7 @@ def enrol(
         raise EnrolmentError(f"unknown time zone {timezone!r} (use an IANA name)") from exc
     if session.scalar(select(Participant.id).where(Participant.phone == e164)):
         raise EnrolmentError("that phone number is already enrolled")
-    participant = Participant(
-        phone=e164, alias=alias, timezone=timezone, consented_at=consented_at
-    )
+    participant = Participant(phone=e164, alias=alias, timezone=timezone, consented_at=consented_at)
     session.add(participant)
     session.flush()
     return participant

@@ -97,7 +97,9 @@ class SandboxServer:
 
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
-    sandbox = Sandbox(ACCOUNT_SID, AUTH_TOKEN, PROGRAM_NUMBER, webhook_url="http://127.0.0.1:9/unset")
+    sandbox = Sandbox(
+        ACCOUNT_SID, AUTH_TOKEN, PROGRAM_NUMBER, webhook_url="http://127.0.0.1:9/unset"
+    )
     with serve_in_thread(create_sandbox_app(sandbox)) as url:
         yield SandboxServer(sandbox, url)
 

@@ -36,16 +36,23 @@ def text(app: RunningApp, sender: str, body: str | None, **extra: str) -> httpx.
 
 def inbound_count(db: Database) -> int:
     with db.session() as session:
-        return session.scalar(
-            select(func.count()).select_from(Message).where(Message.direction == Direction.INBOUND)
-        ) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.direction == Direction.INBOUND)
+            )
+            or 0
+        )
 
 
 def settled(db: Database) -> bool:
     """Every turn has run and nothing is left in the outbox."""
     with db.session() as session:
         busy = session.scalar(
-            select(func.count()).select_from(Message).where(
+            select(func.count())
+            .select_from(Message)
+            .where(
                 (Message.turn_status == TurnStatus.PENDING)
                 | Message.status.in_([MessageStatus.PENDING, MessageStatus.SENDING])
             )
@@ -63,7 +70,10 @@ def test_acknowledges_with_empty_twiml(running: RunningApp, db: Database) -> Non
 
 @pytest.mark.parametrize("signature", ["forged-signature", ""])
 def test_forged_or_missing_signature_is_refused_and_leaves_no_trace(
-    running: RunningApp, db: Database, sandbox: Sandbox, signature: str,
+    running: RunningApp,
+    db: Database,
+    sandbox: Sandbox,
+    signature: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     params = inbound_params(SAM, "HELP")
@@ -100,8 +110,13 @@ def test_help_answers_with_program_contact_frequency_rates_and_988(
     text(running, SAM, " help ")
     reply = wait_for(lambda: sandbox.messages_to(SAM), what="HELP reply")[0]
     settings = running.settings
-    for must in (settings.program_name, settings.support_contact, settings.message_frequency,
-                 "Msg & data rates may apply", "988"):
+    for must in (
+        settings.program_name,
+        settings.support_contact,
+        settings.message_frequency,
+        "Msg & data rates may apply",
+        "988",
+    ):
         assert must in reply.body
     assert reply.from_ == settings.twilio_from_number
 
@@ -130,8 +145,14 @@ def test_later_sends_to_an_opted_out_number_are_suppressed(
     text(running, SAM, "unsubscribe")
     wait_for(lambda: sandbox.messages_to(SAM), what="the opt-out confirmation")
     with db.session() as session:
-        queued = enqueue(session, phone=SAM, body="A nudge", kind=MessageKind.REPLY,
-                         now=running.peerline.clock.now(), max_segments=3)
+        queued = enqueue(
+            session,
+            phone=SAM,
+            body="A nudge",
+            kind=MessageKind.REPLY,
+            now=running.peerline.clock.now(),
+            max_segments=3,
+        )
         queued_id = queued.id
     running.peerline.outbox_loop.wake()
     wait_for(lambda: settled(db), what="the outbox to drain")
@@ -141,13 +162,14 @@ def test_later_sends_to_an_opted_out_number_are_suppressed(
 
 
 @pytest.mark.parametrize("word", ["START", "unstop", "Yes"])
-def test_start_opts_back_in(running: RunningApp, db: Database, sandbox: Sandbox,
-                            word: str) -> None:
+def test_start_opts_back_in(running: RunningApp, db: Database, sandbox: Sandbox, word: str) -> None:
     text(running, SAM, "Opt Out")
     wait_for(lambda: sandbox.messages_to(SAM), what="the opt-out confirmation")
     text(running, SAM, word)
-    replies = wait_for(lambda: len(sandbox.messages_to(SAM)) == 2 and sandbox.messages_to(SAM),
-                       what="the opt-in confirmation")
+    replies = wait_for(
+        lambda: len(sandbox.messages_to(SAM)) == 2 and sandbox.messages_to(SAM),
+        what="the opt-in confirmation",
+    )
     assert "subscribed again" in replies[1].body
     with db.session() as session:
         assert session.get(OptOut, SAM) is None
@@ -165,15 +187,23 @@ def test_unknown_number_gets_one_polite_reply_and_is_recorded(
     assert running.settings.support_contact in replies[0].body
     assert "988" in replies[0].body
     with db.session() as session:
-        stored = session.scalars(select(Message).where(Message.phone == STRANGER,
-                                                       Message.direction == Direction.INBOUND))
+        stored = session.scalars(
+            select(Message).where(Message.phone == STRANGER, Message.direction == Direction.INBOUND)
+        )
         assert [m.participant_id for m in stored] == [None, None]
 
 
-def test_a_picture_is_recorded_and_answered(running: RunningApp, db: Database,
-                                             sandbox: Sandbox) -> None:
-    text(running, SAM, "", NumMedia="1", MediaUrl0="https://example.invalid/m.jpg",
-         MediaContentType0="image/jpeg")
+def test_a_picture_is_recorded_and_answered(
+    running: RunningApp, db: Database, sandbox: Sandbox
+) -> None:
+    text(
+        running,
+        SAM,
+        "",
+        NumMedia="1",
+        MediaUrl0="https://example.invalid/m.jpg",
+        MediaContentType0="image/jpeg",
+    )
     reply = wait_for(lambda: sandbox.messages_to(SAM), what="the picture notice")[0]
     assert "pictures" in reply.body
     with db.session() as session:
@@ -181,8 +211,9 @@ def test_a_picture_is_recorded_and_answered(running: RunningApp, db: Database,
         assert stored is not None and stored.num_media == 1
 
 
-def test_status_callbacks_record_delivery(running: RunningApp, db: Database,
-                                          sandbox: Sandbox) -> None:
+def test_status_callbacks_record_delivery(
+    running: RunningApp, db: Database, sandbox: Sandbox
+) -> None:
     text(running, SAM, "info")
     wait_for(lambda: sandbox.messages_to(SAM), what="the reply")
 
@@ -211,8 +242,9 @@ def test_no_body_is_recorded_and_handled(running: RunningApp, db: Database) -> N
 
 
 @pytest.mark.parametrize("missing", ["From", "MessageSid"])
-def test_missing_from_or_sid_is_a_clear_400(running: RunningApp, db: Database,
-                                            missing: str) -> None:
+def test_missing_from_or_sid_is_a_clear_400(
+    running: RunningApp, db: Database, missing: str
+) -> None:
     params = inbound_params(SAM, "hello")
     del params[missing]
     response = signed_post(running.url, "/sms/inbound", params, running.settings.auth_token)
@@ -221,7 +253,9 @@ def test_missing_from_or_sid_is_a_clear_400(running: RunningApp, db: Database,
     assert inbound_count(db) == 0
 
 
-@pytest.mark.parametrize("body", ["x" * 5000, "🙂🙏🏽 héllo ｆｕｌｌ-width ‮rtl", "\x00\x01 nul", "   "])
+@pytest.mark.parametrize(
+    "body", ["x" * 5000, "🙂🙏🏽 héllo ｆｕｌｌ-width ‮rtl", "\x00\x01 nul", "   "]
+)
 def test_odd_bodies_are_stored_exactly(running: RunningApp, db: Database, body: str) -> None:
     response = text(running, STRANGER, body)
     assert response.status_code == 200
@@ -232,28 +266,38 @@ def test_odd_bodies_are_stored_exactly(running: RunningApp, db: Database, body: 
 
 def test_invalid_utf8_is_not_a_500(running: RunningApp, db: Database) -> None:
     raw = b"MessageSid=SM1&From=%2B12125550101&Body=%FF%FE%FA"
-    response = httpx.post(f"{running.url}/sms/inbound", content=raw,
-                          headers={"Content-Type": "application/x-www-form-urlencoded",
-                                   "X-Twilio-Signature": "x"})
+    response = httpx.post(
+        f"{running.url}/sms/inbound",
+        content=raw,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"},
+    )
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize(
     ("content", "content_type"),
-    [(b"", "application/x-www-form-urlencoded"), (b'{"Body": "hi"}', "application/json"),
-     (b"not a form at all &&&===", "text/plain")],
+    [
+        (b"", "application/x-www-form-urlencoded"),
+        (b'{"Body": "hi"}', "application/json"),
+        (b"not a form at all &&&===", "text/plain"),
+    ],
 )
-def test_garbage_posts_are_refused_cleanly(running: RunningApp, db: Database, content: bytes,
-                                            content_type: str) -> None:
-    response = httpx.post(f"{running.url}/sms/inbound", content=content,
-                          headers={"Content-Type": content_type})
+def test_garbage_posts_are_refused_cleanly(
+    running: RunningApp, db: Database, content: bytes, content_type: str
+) -> None:
+    response = httpx.post(
+        f"{running.url}/sms/inbound", content=content, headers={"Content-Type": content_type}
+    )
     assert response.status_code == 403
     assert inbound_count(db) == 0
 
 
 def test_huge_post_is_413(running: RunningApp, db: Database) -> None:
-    response = httpx.post(f"{running.url}/sms/inbound", content=b"Body=" + b"a" * 200_000,
-                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = httpx.post(
+        f"{running.url}/sms/inbound",
+        content=b"Body=" + b"a" * 200_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 413
     assert inbound_count(db) == 0
 

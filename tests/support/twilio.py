@@ -13,7 +13,9 @@ def message_sid() -> str:
     return "SM" + secrets.token_hex(16)
 
 
-def inbound_params(sender: str, body: str | None, to: str = "+12125550100", **extra: str) -> dict[str, str]:
+def inbound_params(
+    sender: str, body: str | None, to: str = "+12125550100", **extra: str
+) -> dict[str, str]:
     params = {
         "MessageSid": message_sid(),
         "AccountSid": "AC" + "0" * 32,
