@@ -22,8 +22,9 @@ from records.participants import EnrolmentError, enrol
 from records.phones import InvalidPhoneNumber, mask
 from records.settings import Settings
 
-app = typer.Typer(help="peerline: SMS peer check-ins for people in MOUD treatment.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="peerline: SMS peer check-ins for people in MOUD treatment.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
@@ -77,15 +78,23 @@ def list_participants() -> None:
     table = Table("id", "alias", "phone", "time zone", "status", "consented")
     with db.session() as session:
         for p in session.scalars(select(Participant).order_by(Participant.id)):
-            table.add_row(p.public_id, p.alias, mask(p.phone), p.timezone, p.status,
-                          "yes" if p.consented_at else "no")
+            table.add_row(
+                p.public_id,
+                p.alias,
+                mask(p.phone),
+                p.timezone,
+                p.status,
+                "yes" if p.consented_at else "no",
+            )
     db.dispose()
     console.print(table)
 
 
 @app.command("serve")
 def serve(
-    with_engine: Annotated[bool, typer.Option(help="also start Rasa and the action server")] = False,
+    with_engine: Annotated[
+        bool, typer.Option(help="also start Rasa and the action server")
+    ] = False,
 ) -> None:
     """Run the gateway (and, with --with-engine, the Rasa engine) on loopback."""
     settings = Settings()
@@ -110,14 +119,20 @@ def _seed_demo_participant(settings: Settings) -> None:
     db = Database(settings.database_url)
     with db.session() as session:
         if session.scalar(select(Participant.id).where(Participant.phone == DEMO_PHONE)) is None:
-            enrol(session, phone=DEMO_PHONE, alias=DEMO_ALIAS,
-                  timezone=settings.default_timezone, consented_at=datetime.now(UTC))
+            enrol(
+                session,
+                phone=DEMO_PHONE,
+                alias=DEMO_ALIAS,
+                timezone=settings.default_timezone,
+                consented_at=datetime.now(UTC),
+            )
     db.dispose()
 
 
 def _run(settings: Settings, with_engine: bool, banner: bool = False) -> None:
-    engine = EngineProcesses(token=settings.rasa_token,
-                             rasa_port=int(settings.rasa_url.rsplit(":", 1)[-1]))
+    engine = EngineProcesses(
+        token=settings.rasa_token, rasa_port=settings.rasa_port, action_port=settings.action_port
+    )
     if with_engine:
         with console.status("starting the Rasa engine and action server (about a minute)..."):
             try:
@@ -129,13 +144,20 @@ def _run(settings: Settings, with_engine: bool, banner: bool = False) -> None:
                 raise typer.Exit(1) from exc
     if banner:
         base = settings.public_base_url
-        console.print(f"\n[bold green]peerline is running[/bold green]\n"
-                      f"  sandbox phone:  {base}/sandbox/phone?number=%2B12125550101"
-                      f"  (you are the demo participant {DEMO_ALIAS}; text 'hi')\n"
-                      f"  health:         {base}/healthz\n"
-                      f"  Ctrl-C stops everything.\n")
+        console.print(
+            f"\n[bold green]peerline is running[/bold green]\n"
+            f"  sandbox phone:  {base}/sandbox/phone?number=%2B12125550101"
+            f"  (you are the demo participant {DEMO_ALIAS}; text 'hi')\n"
+            f"  health:         {base}/healthz\n"
+            f"  Ctrl-C stops everything.\n"
+        )
     try:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                    access_log=False, log_level="warning")
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            log_level="warning",
+        )
     finally:
         engine.stop()

@@ -78,22 +78,50 @@ class EngineProcesses:
         endpoints = write_endpoints(
             self.state_dir / "endpoints.yml", self.action_port, self.state_dir / "rasa-tracker.db"
         )
-        self._spawn("actions", [
-            str(ENGINE_BIN / "rasa"), "run", "actions", "--actions", "actions",
-            "--port", str(self.action_port),
-        ], env)
-        self._spawn("rasa", [
-            str(ENGINE_BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
-            "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-            "--endpoints", str(endpoints), "--credentials", "bot/credentials.yml",
-            "--model", str(model),
-        ], env)
+        self._spawn(
+            "actions",
+            [
+                str(ENGINE_BIN / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.action_port),
+            ],
+            env,
+        )
+        self._spawn(
+            "rasa",
+            [
+                str(ENGINE_BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                self.token,
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                "bot/credentials.yml",
+                "--model",
+                str(model),
+            ],
+            env,
+        )
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log_file = (self.state_dir / f"{name}.log").open("ab")
         self._procs.append(
             subprocess.Popen(
-                argv, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                argv,
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         )
@@ -116,8 +144,10 @@ class EngineProcesses:
             actions = httpx.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2)
         except httpx.HTTPError:
             return False
-        return status.status_code == 200 and bool(status.json().get("model_file")) and (
-            actions.status_code == 200
+        return (
+            status.status_code == 200
+            and bool(status.json().get("model_file"))
+            and (actions.status_code == 200)
         )
 
     def stop(self) -> None:

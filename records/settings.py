@@ -8,6 +8,7 @@ so tests build their own `Settings(...)` instead of patching globals.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
 
     # --- messaging policy ---
     max_segments: int = Field(3, ge=1, le=10, description="longest outbound text, in segments")
-    max_inbound_chars: int = Field(1600, description="longer inbound bodies are cut (Twilio max)")
+    max_inbound_chars: int = Field(1600, description="the engine sees at most this much of a text")
     outbox_max_attempts: int = Field(8, ge=1, description="sends tried before giving up")
     outbox_backoff_seconds: float = Field(2.0, gt=0, description="first retry delay, doubles")
     outbox_backoff_max_seconds: float = Field(300.0, gt=0, description="longest retry delay")
@@ -65,14 +66,20 @@ class Settings(BaseSettings):
     support_contact: str = Field("(212) 555-0199", description="a human to call, for HELP")
     message_frequency: str = Field("Up to 1 msg/day", description="frequency line for HELP")
 
-    # --- console ---
-    secret_key: str = Field("dev-only-change-me", description="signs console sessions")
     log_level: str = Field("INFO", description="Python logging level")
 
     @field_validator("public_base_url", "rasa_url", "twilio_api_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @property
+    def action_port(self) -> int:
+        return urlsplit(self.action_server_url).port or 5055
+
+    @property
+    def rasa_port(self) -> int:
+        return urlsplit(self.rasa_url).port or 5005
 
     @property
     def sandbox(self) -> bool:

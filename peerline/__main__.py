@@ -1,0 +1,3 @@
+from peerline.cli import app
+
+app(prog_name="peerline")
