@@ -34,7 +34,7 @@ class SwitchableProxy:
 
     def down(self) -> None:
         if self._listener is not None:
-            self._listener.close()
+            _close(self._listener)  # shutdown() wakes the blocked accept(); close() alone doesn't
             self._listener = None
         if self._thread is not None:
             self._thread.join(timeout=5)
