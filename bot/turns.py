@@ -16,17 +16,21 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from bot import compliance
+from bot import compliance, payloads
 from bot.compliance import Keyword
 from bot.engine import EngineReply, EngineUnavailable, RasaEngine
+from bot.payloads import PayloadContext
 from messaging.outbox import enqueue, is_opted_out
 from records.clock import Clock
 from records.db import Database
 from records.models import (
+    Appointment,
+    AppointmentStatus,
     Direction,
     Message,
     MessageKind,
@@ -166,7 +170,9 @@ class TurnProcessor:
         text = turn.message.body[: self.settings.max_inbound_chars].strip()
         replies: list[EngineReply] = []
         if text:
-            replies = self.engine.message(participant.public_id, text, self._metadata(participant))
+            metadata = self._metadata(turn.session, participant, turn.now)
+            replies = self.engine.message(participant.public_id, text, metadata)
+            participant.awaiting_answer = None  # answered; a payload below may ask again
         if turn.message.num_media > 0:
             self._reply(turn, compliance.media_reply(), MessageKind.MEDIA_NOTICE)
         for reply in replies:
@@ -176,12 +182,14 @@ class TurnProcessor:
                 self._apply(turn, reply)
 
     def _apply(self, turn: TurnContext, reply: EngineReply) -> None:
-        """Apply a record write the engine asked for (see docs/architecture.md)."""
-        payload: Any = reply.custom.get("peerline")
-        kind = payload.get("type") if isinstance(payload, dict) else None
-        log.info("turn %d: engine payload %s not handled yet", turn.message.id, kind)
+        assert turn.participant is not None
+        ctx = PayloadContext(turn.session, turn.participant, turn.message.id, turn.now)
+        payloads.apply(ctx, reply.custom)
 
-    def _metadata(self, participant: Participant) -> dict[str, Any]:
+    def _metadata(
+        self, session: Session, participant: Participant, now: datetime
+    ) -> dict[str, Any]:
+        """What the custom actions may read about this person (they never query the app)."""
         return {
             "peerline": {
                 "participant": {
@@ -189,10 +197,14 @@ class TurnProcessor:
                     "alias": participant.alias,
                     "timezone": participant.timezone,
                 },
-                "next_appointment": None,
+                "next_appointment": next_appointment(session, participant, now),
                 "program": {
                     "name": self.settings.program_name,
                     "support_contact": self.settings.support_contact,
+                },
+                "resources": {
+                    "naloxone": self.settings.naloxone_info,
+                    "test_strips": self.settings.test_strips_info,
                 },
             }
         }
@@ -214,3 +226,26 @@ class TurnProcessor:
         delay = min(self.settings.turn_retry_seconds * 2 ** (turn.message.attempts - 1), 300.0)
         turn.message.next_attempt_at = turn.now + timedelta(seconds=delay)
         log.warning("turn %d: engine unavailable (%s), retry in %.0fs", turn.message.id, why, delay)
+
+
+UPCOMING = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
+
+
+def next_appointment(
+    session: Session, participant: Participant, now: datetime
+) -> dict[str, str] | None:
+    """The next appointment, in the participant's own time zone."""
+    appointment = session.scalar(
+        select(Appointment)
+        .where(
+            Appointment.participant_id == participant.id,
+            Appointment.starts_at > now,
+            Appointment.status.in_(UPCOMING),
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    )
+    if appointment is None:
+        return None
+    local = appointment.starts_at.astimezone(ZoneInfo(participant.timezone))
+    return {"at": local.isoformat(), "kind": appointment.kind, "location": appointment.location}

@@ -75,6 +75,10 @@ class Participant(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     status: Mapped[ParticipantStatus] = mapped_column(String(20), default=ParticipantStatus.ACTIVE)
     consented_at: Mapped[datetime | None]
+    awaiting_answer: Mapped[str | None] = mapped_column(
+        String(30), comment="what the bot just asked, e.g. 'use'; read by the safety screen"
+    )
+    awaiting_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -174,3 +178,86 @@ class Message(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     participant: Mapped[Participant | None] = relationship(back_populates="messages")
+
+
+class CheckIn(Base):
+    """A routine check-in, complete or partial, as the participant answered it."""
+
+    __tablename__ = "check_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    mood: Mapped[int | None] = mapped_column(comment="1-5")
+    craving: Mapped[int | None] = mapped_column(comment="0-10")
+    use: Mapped[str | None] = mapped_column(String(200), comment="use since the last check-in")
+    medication: Mapped[str | None] = mapped_column(String(200))
+    barriers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    wants_peer: Mapped[bool | None]
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AppointmentKind(StrEnum):
+    INTAKE = "intake"
+    PRESCRIBER_VISIT = "prescriber visit"
+    DOSING = "dosing"
+    COUNSELLING = "counselling"
+    GROUP = "group"
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CONFIRMED = "confirmed"
+    CANT_MAKE_IT = "cant_make_it"
+    RESCHEDULE_REQUESTED = "reschedule_requested"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    MISSED = "missed"
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    starts_at: Mapped[datetime]
+    kind: Mapped[AppointmentKind] = mapped_column(String(30))
+    location: Mapped[str] = mapped_column(
+        String(80), default="", comment="a label safe to text, e.g. 'the Main St office'"
+    )
+    status: Mapped[AppointmentStatus] = mapped_column(
+        String(30), default=AppointmentStatus.SCHEDULED
+    )
+    answer_reason: Mapped[str | None] = mapped_column(String(300))
+    answered_at: Mapped[datetime | None]
+    nudged_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseLevel(StrEnum):
+    SUPPORT = "support"  # a peer request: lower priority, the bot carries on
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class Case(Base):
+    """Work for a peer: from a participant's request up to an emergency."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_queue", "status", "level", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    level: Mapped[CaseLevel] = mapped_column(String(20))
+    status: Mapped[CaseStatus] = mapped_column(String(20), default=CaseStatus.OPEN)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     program_name: str = Field("Peerline", description="name used in HELP and unknown replies")
     support_contact: str = Field("(212) 555-0199", description="a human to call, for HELP")
     message_frequency: str = Field("Up to 1 msg/day", description="frequency line for HELP")
+    naloxone_info: str | None = Field(None, description="where to get naloxone, program text")
+    test_strips_info: str | None = Field(None, description="where to get test strips")
 
     log_level: str = Field("INFO", description="Python logging level")
 
