@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     TypeDecorator,
@@ -53,6 +54,15 @@ def new_public_id() -> str:
 
 
 class Base(DeclarativeBase):
+    # Named constraints: SQLite migrations rebuild tables and need names to refer to them.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
@@ -102,6 +112,7 @@ class StaffUser(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(20), comment="E.164, for paging")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    on_shift: Mapped[bool] = mapped_column(Boolean, default=False, comment="gets pages")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -142,6 +153,9 @@ class MessageKind(StrEnum):
     REPLY = "reply"  # the engine's reply
     COMPLIANCE = "compliance"  # STOP / START / HELP answers
     OPT_OUT_CONFIRMATION = "opt_out_confirmation"  # the one text allowed after STOP
+    SAFETY = "safety"  # the immediate safety reply on a risky text
+    PEER = "peer"  # a peer's text to a participant, from the console
+    PAGE = "page"  # a page to a peer or the on-call number (no PHI)
     UNKNOWN_SENDER = "unknown_sender"
     MEDIA_NOTICE = "media_notice"
 
@@ -173,6 +187,10 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id"), comment="the peer who wrote it, or who is paged"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -242,9 +260,17 @@ class CaseLevel(StrEnum):
 
 
 class CaseStatus(StrEnum):
-    OPEN = "open"
-    CLAIMED = "claimed"
+    OPEN = "open"  # waiting for a peer
+    CLAIMED = "claimed"  # a peer has it; the bot stands aside while it pauses the bot
+    HANDED_BACK = "handed_back"  # the peer gave the conversation back to the bot
     RESOLVED = "resolved"
+
+
+class CaseOutcome(StrEnum):
+    SAFE = "safe"
+    CONNECTED_TO_CARE = "connected_to_care"
+    EMERGENCY_SERVICES = "emergency_services_called"
+    NO_RESPONSE = "no_response"
 
 
 class Case(Base):
@@ -258,6 +284,42 @@ class Case(Base):
     level: Mapped[CaseLevel] = mapped_column(String(20))
     status: Mapped[CaseStatus] = mapped_column(String(20), default=CaseStatus.OPEN)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    # messages.case_id points back here; use_alter breaks the cycle when creating tables.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", use_alter=True))
+    pauses_bot: Mapped[bool] = mapped_column(
+        Boolean, default=False, comment="urgent/emergency: texts go to the case, not Rasa"
+    )
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    claimed_at: Mapped[datetime | None]
+    last_paged_at: Mapped[datetime | None]
+    page_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[CaseOutcome | None] = mapped_column(String(40))
+    fidelity: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notes: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+
+
+class CaseEvent(Base):
+    """Every state change of a case, with who and when (opened, paged, claimed, ...)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    detail: Mapped[str | None] = mapped_column(String(300), comment="codes, never message text")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who looked at which participant's record, and when (42 CFR Part 2, HIPAA)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
