@@ -58,6 +58,14 @@ class RasaEngine:
         messages = data.get("messages", []) if isinstance(data, dict) else []
         return [_reply(item) for item in messages if isinstance(item, dict)]
 
+    def parse(self, text: str) -> tuple[str, float] | None:
+        """NLU only (`/model/parse`): the top intent and its confidence."""
+        data = self._post("/model/parse", {"text": text}, token=True)
+        intent = data.get("intent") if isinstance(data, dict) else None
+        if not isinstance(intent, dict) or not intent.get("name"):
+            return None
+        return str(intent["name"]), float(intent.get("confidence") or 0.0)
+
     def is_ready(self) -> bool:
         try:
             response = self._client.get("/status", params={"token": self._token}, timeout=2)
@@ -89,3 +97,11 @@ def _reply(item: dict[str, Any]) -> EngineReply:
         text=item.get("text") or None,
         custom=custom if isinstance(custom, dict) else {},
     )
+
+
+def parse_intent(engine: RasaEngine, text: str) -> tuple[str, float] | None:
+    """The engine's top intent for `text`, or None when the engine can't answer now."""
+    try:
+        return engine.parse(text)
+    except EngineUnavailable:
+        return None

@@ -13,7 +13,8 @@ stored, and answered once the engine is back.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,14 +24,17 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import compliance, payloads
 from bot.compliance import Keyword
-from bot.engine import EngineReply, EngineUnavailable, RasaEngine
+from bot.engine import EngineReply, EngineUnavailable, RasaEngine, parse_intent
 from bot.payloads import PayloadContext
+from escalation import cases, triage, wording
 from messaging.outbox import enqueue, is_opted_out
 from records.clock import Clock
 from records.db import Database
 from records.models import (
     Appointment,
     AppointmentStatus,
+    Case,
+    CaseLevel,
     Direction,
     Message,
     MessageKind,
@@ -53,14 +57,39 @@ class TurnContext:
     message: Message
     participant: Participant | None
     now: datetime
+    changed_cases: list[int] = field(default_factory=list)
+
+
+def policy_from(settings: Settings) -> cases.Policy:
+    return cases.Policy(
+        program_name=settings.program_name,
+        repage_emergency_after=timedelta(minutes=settings.repage_emergency_minutes),
+        repage_urgent_after=timedelta(minutes=settings.repage_urgent_minutes),
+        max_active_cases_per_peer=settings.max_active_cases_per_peer,
+        on_call_number=settings.on_call_number,
+        max_segments=settings.max_segments,
+        emergency_reply=settings.safety_emergency_reply or wording.EMERGENCY_REPLY,
+        urgent_reply=(settings.safety_urgent_reply or wording.URGENT_REPLY).replace(
+            "{minutes}", str(settings.urgent_response_minutes)
+        ),
+    )
 
 
 class TurnProcessor:
-    def __init__(self, db: Database, engine: RasaEngine, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        engine: RasaEngine,
+        settings: Settings,
+        clock: Clock,
+        on_case_change: Callable[[int], None] | None = None,
+    ) -> None:
         self.db = db
         self.engine = engine
         self.settings = settings
         self.clock = clock
+        self.policy = policy_from(settings)
+        self.on_case_change = on_case_change
 
     def process_due(self, limit: int = 10) -> int:
         """Run the turns that are due; returns how many finished."""
@@ -112,7 +141,10 @@ class TurnProcessor:
                 self._retry_later(turn, str(exc))
                 return False
             message.turn_status = TurnStatus.DONE
-            return True
+        for case_id in turn.changed_cases:  # after commit, so the console reads the change
+            if self.on_case_change is not None:
+                self.on_case_change(case_id)
+        return True
 
     def _run(self, turn: TurnContext) -> None:
         if turn.participant is None:
@@ -166,13 +198,27 @@ class TurnProcessor:
             self._reply(turn, compliance.help_reply(self.settings), MessageKind.COMPLIANCE)
 
     def _converse(self, turn: TurnContext, participant: Participant) -> None:
-        # The engine is asked before anything is written, so a retry repeats nothing.
+        """Safety first: assess the text, then the case thread or the engine.
+
+        The engine is asked before anything is written, so a retry repeats nothing.
+        """
         text = turn.message.body[: self.settings.max_inbound_chars].strip()
+        last_question = triage.awaiting(
+            participant.awaiting_answer, participant.awaiting_since, turn.now
+        )
+        assessment = triage.assess(text, last_question, self._nlu)
+        level = assessment.case_level
+        paused_by = cases.pausing_case(turn.session, participant.id)
+        if level in cases.PAUSING or paused_by is not None:
+            self._to_case(turn, participant, assessment, paused_by)
+            return
         replies: list[EngineReply] = []
         if text:
             metadata = self._metadata(turn.session, participant, turn.now)
             replies = self.engine.message(participant.public_id, text, metadata)
             participant.awaiting_answer = None  # answered; a payload below may ask again
+        if level is not None:  # support: a peer request, the bot carries on
+            self._open_case(turn, participant, assessment)
         if turn.message.num_media > 0:
             self._reply(turn, compliance.media_reply(), MessageKind.MEDIA_NOTICE)
         for reply in replies:
@@ -180,6 +226,56 @@ class TurnProcessor:
                 self._reply(turn, reply.text, MessageKind.REPLY)
             if reply.custom:
                 self._apply(turn, reply)
+
+    def _nlu(self, text: str) -> tuple[str, float] | None:
+        return parse_intent(self.engine, text)
+
+    def _to_case(
+        self,
+        turn: TurnContext,
+        participant: Participant,
+        assessment: triage.Assessment,
+        paused_by: Case | None,
+    ) -> None:
+        """The bot stands aside: the text joins the case thread; risk raises the case."""
+        participant.awaiting_answer = None
+        case = paused_by
+        if assessment.case_level in cases.PAUSING:
+            case = self._open_case(turn, participant, assessment)
+        assert case is not None
+        turn.message.case_id = case.id
+        if case.id not in turn.changed_cases:
+            turn.changed_cases.append(case.id)
+        log.info("turn %d: in case %d's thread (%s)", turn.message.id, case.id, case.level)
+
+    def _open_case(
+        self, turn: TurnContext, participant: Participant, assessment: triage.Assessment
+    ) -> Case:
+        level = assessment.case_level
+        assert level is not None
+        live = cases.active_case(turn.session, participant.id)
+        before = live.level if live is not None else None
+        case, needs_page = cases.open_or_raise(
+            turn.session, participant, level, assessment.reason_codes, turn.message.id, turn.now
+        )
+        turn.changed_cases.append(case.id)
+        became_riskier = before is None or cases.PRIORITY[case.level] < cases.PRIORITY[before]
+        if level in cases.PAUSING and (needs_page or became_riskier):
+            self._safety_reply(turn, case)
+        if needs_page:
+            paged = cases.page(turn.session, case, self.policy, turn.now)
+            log.info("turn %d: case %d %s, %d paged", turn.message.id, case.id, case.level, paged)
+        return case
+
+    def _safety_reply(self, turn: TurnContext, case: Case) -> None:
+        text = (
+            self.policy.emergency_reply
+            if case.level == CaseLevel.EMERGENCY
+            else self.policy.urgent_reply
+        )
+        self._reply(turn, text, MessageKind.SAFETY, case_id=case.id)
+        if not cases.on_shift_peers(turn.session):
+            self._reply(turn, wording.NOBODY_ON_SHIFT_REPLY, MessageKind.SAFETY, case_id=case.id)
 
     def _apply(self, turn: TurnContext, reply: EngineReply) -> None:
         assert turn.participant is not None
@@ -209,8 +305,10 @@ class TurnProcessor:
             }
         }
 
-    def _reply(self, turn: TurnContext, body: str, kind: MessageKind) -> None:
-        enqueue(
+    def _reply(
+        self, turn: TurnContext, body: str, kind: MessageKind, case_id: int | None = None
+    ) -> None:
+        message = enqueue(
             turn.session,
             phone=turn.message.phone,
             body=body,
@@ -220,6 +318,7 @@ class TurnProcessor:
             participant_id=turn.participant.id if turn.participant else None,
             reply_to_id=turn.message.id,
         )
+        message.case_id = case_id
 
     def _retry_later(self, turn: TurnContext, why: str) -> None:
         turn.message.attempts += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -14,6 +14,7 @@ from bot.engine import RasaEngine
 from bot.gateway import GatewayDeps, build_gateway_router
 from bot.turns import TurnProcessor
 from bot.worker import Loop
+from escalation import cases
 from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.twilio_client import build_twilio_client
@@ -36,13 +37,22 @@ class Peerline:
         self.engine = RasaEngine(
             self.settings.rasa_url, self.settings.rasa_token, self.settings.rasa_timeout_seconds
         )
-        self.turns = TurnProcessor(self.db, self.engine, self.settings, self.clock)
+        # Called with a case id after any case changes (the console's live queue listens).
+        self.case_listeners: list[Callable[[int], None]] = []
+        self.turns = TurnProcessor(
+            self.db, self.engine, self.settings, self.clock, on_case_change=self.case_changed
+        )
         self.outbox = OutboxSender(
             self.db, build_twilio_client(self.settings), self.settings, self.clock
         )
         poll = self.settings.worker_poll_seconds
         self.outbox_loop = Loop("outbox", self.outbox.send_due, poll)
         self.turn_loop = Loop("turns", self._turn_step, poll)
+        self.timer_loop = Loop("timers", self._timer_step, max(poll, 1.0))
+
+    def case_changed(self, case_id: int) -> None:
+        for listener in self.case_listeners:
+            listener(case_id)
 
     def _turn_step(self) -> int:
         done = self.turns.process_due()
@@ -50,11 +60,23 @@ class Peerline:
             self.outbox_loop.wake()
         return done
 
+    def _timer_step(self) -> int:
+        """Re-page peers for cases nobody has claimed in time."""
+        with self.db.session() as session:
+            repaged = cases.repage_overdue(session, self.turns.policy, self.clock.now())
+        if repaged:
+            self.outbox_loop.wake()
+        for case_id in repaged:
+            self.case_changed(case_id)
+        return 0  # always wait a poll interval: timers are about time passing
+
     def start(self) -> None:
         self.turn_loop.start()
         self.outbox_loop.start()
+        self.timer_loop.start()
 
     def stop(self) -> None:
+        self.timer_loop.stop()
         self.turn_loop.stop()
         self.outbox_loop.stop()
         self.engine.close()

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     naloxone_info: str | None = Field(None, description="where to get naloxone, program text")
     test_strips_info: str | None = Field(None, description="where to get test strips")
 
+    # --- escalation ---
+    repage_emergency_minutes: float = Field(2, gt=0, description="unclaimed emergency re-page")
+    repage_urgent_minutes: float = Field(10, gt=0, description="unclaimed urgent re-page")
+    urgent_response_minutes: int = Field(15, gt=0, description="promised in the urgent reply")
+    max_active_cases_per_peer: int = Field(2, ge=1, description="urgent+emergency cases at once")
+    on_call_number: str | None = Field(None, description="paged when no peer is on shift")
+    safety_emergency_reply: str | None = Field(None, description="overrides the default text")
+    safety_urgent_reply: str | None = Field(None, description="overrides; may use {minutes}")
+    secret_key: str = Field("dev-only-change-me", description="signs console session cookies")
+
     log_level: str = Field("INFO", description="Python logging level")
 
     @field_validator("public_base_url", "rasa_url", "twilio_api_base_url")
