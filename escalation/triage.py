@@ -56,3 +56,51 @@ def assess(text: str, last_question: str | None, engine_nlu: EngineNlu | None) -
         engine_confidence=nlu[1] if nlu else None,
     )
     return Assessment(screen(text, context), engine_answered=nlu is not None)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    text: str
+    label: str | None  # "escalate" / "no_escalate", or None when the file has no labels
+
+
+@dataclass(frozen=True)
+class Scored:
+    item: Labelled
+    assessment: Assessment
+
+    @property
+    def escalated(self) -> bool:
+        return self.assessment.decision.escalate
+
+
+@dataclass(frozen=True)
+class Metrics:
+    recall: float
+    precision: float
+    false_escalation_rate: float
+    misses: list[Scored]
+    false_escalations: list[Scored]
+
+
+def score(items: list[Labelled], engine_nlu: EngineNlu | None) -> list[Scored]:
+    return [Scored(item, assess(item.text, None, engine_nlu)) for item in items]
+
+
+def metrics(scored: list[Scored]) -> Metrics | None:
+    labelled = [s for s in scored if s.item.label in ("escalate", "no_escalate")]
+    if not labelled:
+        return None
+    positives = [s for s in labelled if s.item.label == "escalate"]
+    negatives = [s for s in labelled if s.item.label == "no_escalate"]
+    flagged = [s for s in labelled if s.escalated]
+    hits = [s for s in positives if s.escalated]
+    return Metrics(
+        recall=len(hits) / len(positives) if positives else 1.0,
+        precision=len(hits) / len(flagged) if flagged else 1.0,
+        false_escalation_rate=(
+            sum(s.escalated for s in negatives) / len(negatives) if negatives else 0.0
+        ),
+        misses=[s for s in positives if not s.escalated],
+        false_escalations=[s for s in negatives if s.escalated],
+    )

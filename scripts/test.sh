@@ -23,6 +23,9 @@ step "lint (ruff) and types (mypy)"
 step "Rasa training data (rasa data validate)"
 bash scripts/validate.sh
 
+step "safety screen on the shipped labelled set (recall >= 0.98, false escalations <= 5%)"
+.venv/bin/peerline triage data/safety/labelled.csv --no-engine --min-recall 0.98 --max-false-rate 0.05
+
 step "custom actions (engine environment)"
 pytest_must_run .venv-engine/bin/python tests/actions -q -p no:cacheprovider --confcutdir tests/actions
 
