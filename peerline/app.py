@@ -15,6 +15,7 @@ from bot.gateway import GatewayDeps, build_gateway_router
 from bot.turns import TurnProcessor
 from bot.worker import Loop
 from escalation import cases
+from escalation.console import ConsoleDeps, build_console_router
 from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.twilio_client import build_twilio_client
@@ -100,6 +101,11 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
         settings, peerline.db, peerline.clock, peerline.turn_loop.wake, peerline.outbox_loop.wake
     )
     app.include_router(build_gateway_router(deps))
+    wake, policy = peerline.outbox_loop.wake, peerline.turns.policy
+    console = ConsoleDeps.from_settings(settings, peerline.db, peerline.clock, wake, policy)
+    peerline.case_listeners.append(lambda _case_id: console.notify())  # live queues
+    app.state.console = console
+    app.include_router(build_console_router(console))
     if settings.sandbox:
         sandbox = Sandbox.from_settings(settings)
         app.state.sandbox = sandbox

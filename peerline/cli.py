@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import secrets
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,15 +18,16 @@ from sqlalchemy import select
 
 from bot.engine import RasaEngine, parse_intent
 from escalation import triage
+from escalation.auth import StaffError, add_staff, find_staff
 from escalation.triage import EngineNlu
 from peerline import logs
 from peerline.app import create_app
 from peerline.engine_process import EngineError, EngineProcesses
 from records import migrate
 from records.db import Database
-from records.models import Participant
+from records.models import Participant, StaffRole
 from records.participants import EnrolmentError, enrol
-from records.phones import InvalidPhoneNumber, mask
+from records.phones import InvalidPhoneNumber, mask, to_e164
 from records.settings import Settings
 
 app = typer.Typer(
@@ -33,6 +35,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+staff_app = typer.Typer(help="Peer console staff accounts.", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
 console = Console()
 
 DEMO_PHONE = "+12125550101"
@@ -74,6 +78,56 @@ def enrol_participant(
     finally:
         db.dispose()
     console.print(f"[green]enrolled {alias} ({masked}) as {public_id}[/green]")
+
+
+@staff_app.command("add")
+def staff_add(
+    email: Annotated[str, typer.Argument(help="log-in e-mail")],
+    name: Annotated[str, typer.Option(help="name shown to colleagues")],
+    role: Annotated[StaffRole, typer.Option(help="what they may do in the console")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read it")] = False,
+    password: Annotated[str | None, typer.Option(help="prefer --password-stdin")] = None,
+    phone: Annotated[str | None, typer.Option(help="mobile number for pages")] = None,
+) -> None:
+    """Add a console account (the password is stored as an argon2id hash)."""
+    secret = sys.stdin.readline().rstrip("\n") if password_stdin else password
+    if not secret:
+        console.print("[red]give a password with --password-stdin or --password[/red]")
+        raise typer.Exit(2)
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            staff = add_staff(session, email, name, role, secret)
+            staff.phone = to_e164(phone, settings.default_region) if phone else None
+            staff_id = staff.id
+    except (StaffError, InvalidPhoneNumber) as exc:
+        console.print(f"[red]not added: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    console.print(f"[green]added {role} {name} (staff {staff_id})[/green]")
+
+
+@staff_app.command("shift")
+def staff_shift(
+    email: Annotated[str, typer.Argument(help="log-in e-mail")],
+    on: Annotated[bool, typer.Option("--on/--off", help="on shift: gets pages")],
+) -> None:
+    """Start or end someone's shift: on-shift peers and supervisors are paged for new cases."""
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            staff = find_staff(session, email)
+            if staff is not None:
+                staff.on_shift = on
+    finally:
+        db.dispose()
+    if staff is None:
+        console.print("[red]no staff member with that e-mail[/red]")
+        raise typer.Exit(2)
+    console.print(f"[green]{staff.display_name} is {'on' if on else 'off'} shift[/green]")
 
 
 @app.command("participants")

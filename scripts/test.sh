@@ -34,5 +34,8 @@ if [ -f tests/test_stories.yml ]; then
     bash scripts/test_stories.sh
 fi
 
+step "browser for the console tests (Debian chromium)"
+bash scripts/browser.sh
+
 step "app tests (real rasa process, sandbox Twilio, SQLite and PostgreSQL)"
 pytest_must_run .venv/bin/python -q "$@"
