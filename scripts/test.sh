@@ -35,7 +35,7 @@ if [ -f tests/test_stories.yml ]; then
 fi
 
 step "browser for the console tests (Debian chromium)"
-bash scripts/browser.sh
+bash scripts/browser.sh || echo "(the browser test will be skipped, or fail when CI is set)"
 
 step "app tests (real rasa process, sandbox Twilio, SQLite and PostgreSQL)"
 pytest_must_run .venv/bin/python -q "$@"
