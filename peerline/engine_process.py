@@ -49,6 +49,7 @@ def engine_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
+        SANIC_HOST="127.0.0.1",  # rasa-sdk has no --interface flag; without this it binds 0.0.0.0
         TF_CPP_MIN_LOG_LEVEL="2",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         PYTHONWARNINGS="ignore",
