@@ -29,10 +29,14 @@ step "safety screen on the shipped labelled set (recall >= 0.98, false escalatio
 step "custom actions (engine environment)"
 pytest_must_run .venv-engine/bin/python tests/actions -q -p no:cacheprovider --confcutdir tests/actions
 
-if [ -f tests/test_stories.yml ]; then
-    step "test stories (rasa test core)"
-    bash scripts/test_stories.sh
-fi
+step "NLU held-out set: no overlap with training, minimum examples per intent"
+.venv-engine/bin/python tests/nlu/check_overlap.py
+
+step "test stories (rasa test core)"
+bash scripts/test_stories.sh
+
+step "NLU evaluation on the held-out set (macro F1 >= 0.90, risk recall >= 0.95)"
+bash scripts/eval.sh
 
 step "browser for the console tests (Debian chromium)"
 bash scripts/browser.sh || echo "(the browser test will be skipped, or fail when CI is set)"
