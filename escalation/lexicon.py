@@ -60,7 +60,8 @@ PERSON = (
     r"(?:he|she|they|hes|shes|theyre|someone|somebody|homie|bro|dude|my (?:friend|homie|"
     r"boy|girl|man|bf|boyfriend|gf|girlfriend|brother|sister|cousin|roommate|buddy|son|"
     r"daughter|husband|wife|dude|guy|partner|mom|dad|uncle|aunt|nephew|niece|neighbor|"
-    r"friends?|homeboy|homegirl|old man|old lady|baby daddy|baby mama|bestie|bff)|"
+    r"friends?|homeboy|homegirl|old man|old lady|baby daddy|baby mama|bestie|bff|ex|"
+    r"fiance|fiancee|stepdad|stepmom|grandson|granddaughter|kid|teen|coworker|stepson)|"
     r"(?:his|her|their) (?:friend|brother|sister|cousin|boyfriend|girlfriend|roommate))"
 )
 BE = r"(?:is |s |isnt |was |are |aint |keeps |looks |look |seems |just )?"
@@ -154,14 +155,15 @@ TRAILING_NO = r"^ ?\|? ?(?:no|none|nope|nah|zero|0|negative|never|not today|na)(
 NOW_MARKERS = (
     r"\b(?:now|rn|right now|currently|atm|asap|hurry|please|help|911|ambulance|"
     r"this second|this minute|cant wake|wont wake|come quick|what do i do|what do we do|"
-    r"idk what to do|dont know what to do|tonight|tn)\b"
+    r"idk what to do|dont know what to do|tonight|tn|ahora|ahorita|ayuda|auxilio|rapido|"
+    r"esta noche|que hago)\b"
 )
 RECENT_MARKERS = (
     r"\b(?:yesterday|last night|this morning|earlier|the other day|over the weekend|"
     r"last weekend|last week|this week|few days ago|couple days ago|\d days ago|two days ago|"
     r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tues|wednes|thurs|fri|satur|sun)"
     r"day night|today|this afternoon|few hours ago|an hour ago|\d+ hours ago|lately|again|"
-    r"recently)\b"
+    r"recently|anoche|ayer|hoy|esta manana|otra vez|de nuevo)\b"
 )
 REMOTE_MARKERS = (
     r"\b(?:last year|years ago|year ago|yrs ago|months ago|month ago|mos ago|a while ago|"
@@ -171,7 +173,8 @@ REMOTE_MARKERS = (
     r"in my active|active addiction|in the past|history of|since i got (?:clean|"
     r"sober)|\d+ (?:years|yrs|months|mos) (?:clean|sober|ago|in)|first time i|used to|"
     r"funeral|memorial|passed away|died|rip|anniversary|in heaven|lost (?:him|her|them|"
-    r"my \w+) to)\b"
+    r"my \w+) to|hace (?:anos|meses|un ano|mucho)|el ano pasado|murio|fallecio|en paz "
+    r"descanse)\b"
 )
 # Someone's death told as news or grief: support for the participant, not a rescue.
 GRIEF_MARKERS = (
@@ -187,7 +190,8 @@ IMMINENCE_MARKERS = (
     r"by (?:morning|tomorrow)|plan|planned|planning|pills|gun|pistol|rope|noose|bridge|"
     r"ledge|roof|tracks|razor|blade|knife|note|letter|saved up|saving up|stockpil\w*|"
     r"bottle|ready|decided|figured out how|know how|way to do it|goodbye|gonna|about to|"
-    r"going through with|do it|doing it|all my|whole)\b"
+    r"going through with|do it|doing it|all my|whole|esta noche|manana|pastillas|pistola|"
+    r"cuerda|puente|tengo las|adios|carta|hoy)\b"
 )
 
 # --- idioms: spans that lower a lexicon hit --------------------------------------------
@@ -265,7 +269,9 @@ IDIOMS: tuple[str, ...] = (
     r"computer)\b",
     r"\b(?:bars|no bars|one bar|full bars|signal)\b(?= (?:of|on) (?:my )?(?:phone|signal|"
     r"service|wifi))",
-    r"\b(?:no|one|two|1|2|zero|full|few) bars\b",
+    r"(?<!dropped )(?<!popped )(?<!took )(?<!ate )(?<!snorted )(?<!bought )(?<!copped )"
+    r"(?<!did )(?<!drop )(?<!pop )(?<!take )(?<!like )\b(?:no|one|two|1|2|zero|full|few) "
+    r"bars\b",
     r"\b(?:chocolate|candy|granola|protein|snack|ice cream|soap|gold|metal|iron|monkey|"
     r"spitting|spit|rap|rapping|gay|sports?|dive|karaoke|hit the|the) bars?\b",
     r"\b(?:feeling|feelin|got|have|had|sing|singing) (?:the |a little |a lil )?blues\b",
@@ -304,7 +310,29 @@ IDIOMS: tuple[str, ...] = (
     r"tickets|game)\b",
     r"\bscored (?:a|an|the|some|big|tickets|\d+|points|high|low|well|good)\b",
     r"\bscore (?:was|is|of)\b",
+    r"\bsho(?:t|ot|oting) (?:my|your|his|her|their|ur) shot\b",
+    # Harm-reduction supplies asked about as information, or for someone else or a place:
+    # "is it true u can get fent test strips free", "narcan for my moms house".
+    r"\b(?:is it true|do (?:they|yall|you|u|clinics|pharmacies)|does (?:the|anyone|\w+)|are "
+    r"there|where do (?:they|people)|how do|what are|anyone know if) (?:\w+ ){0,6}?(?:fent\w* "
+    r"|fentanyl |drug |xylazine |tranq )?test(?:ing)? strips?\b(?: \w+){0,8}",
+    r"\b(?:narcan|naloxone)(?: kits?| spray)? (?:for (?:my|our|the|a|his|her) (?:\w+ ){0,2}?"
+    r"(?:house|home|place|car|work|job|purse|bag|office|friends?|family|mom|moms|dad|dads|"
+    r"kids?|brother|sister|cousin|neighbor|roommate|shelter|church|school|apartment|"
+    r"building|grandma|grandmas)\b|to (?:keep|carry|have) (?:at|in|on|around|just|with)|just "
+    r"in case)\b",
 )
+# A risk word joked about with a clear everyday cause and a laugh right after it:
+# "that chem test was brutal i wanted to die 😂". Without both, the words still count.
+JOKE_CAUSES = (
+    r"\b(?:test|exam|quiz|final|finals|midterm|class|homework|essay|work|shift|boss|"
+    r"coworker|game|team|refs?|score|workout|gym|leg day|traffic|heat|cold|weather|movie|"
+    r"show|episode|video|song|meme|cringe|embarrass\w*|hangover|date|line|wait|food|pizza|"
+    r"spicy|hot sauce|meeting|kids|toddler|laundry|dishes|sun|monday|mondays|taxes|dmv|"
+    r"wifi|phone|season finale|finale|concert|tickets?)\b"
+)
+LAUGHS = r"\b(?:lol|lmao|haha|skull|jk|jp|just kidding|crying laughing|dead lol|lmfao|ha)\b"
+JOKE_WORDS = r"\b(?:die|died|dead|dying)\b"
 
 # --- the rules ------------------------------------------------------------------------
 
@@ -401,6 +429,49 @@ OVERDOSE_RULES: tuple[Rule, ...] = (
         temporal=True,
     ),
     Rule(
+        "overdose_now",
+        E,
+        # A person gone blue or purple: "help him hes purple", "my brother is blue".
+        rf"\b(?:{PERSON}|him|her|them) (?:is |s |looks |look |turning |turned |going |getting |"
+        rf"went |all |kinda |so |really |just |like |literally |already |starting to |started "
+        rf"to |gone |getting all |lips |face |skin |fingers |are |r |turn |go |hella |mad |"
+        rf"fucking |fuckin |pale and |gray and |grey and |cold and )*(?:blue|purple)\b(?! "
+        rf"(?:in the face|from (?:the )?(?:cold|screaming|crying|laughing|yelling|holding|"
+        rf"the pool|swimming)|shirt|hoodie|hair|jacket|dress|car|jeans|eyes|eyeshadow|"
+        rf"lipstick|nails|team|"
+        rf"one|ones|light|tooth|and (?:gold|white|black|red|green|yellow)))|"
+        # A seizure or foam at the mouth: always a 911 call.
+        r"\b(?:seizing|seizin|having (?:a )?seizures?|had a seizure|in a seizure|"
+        r"convuls\w*|foaming at the mouth|foam (?:coming )?(?:out of|from|at) (?:his|her|"
+        r"their|the) mouth)\b(?! (?:meds|medication|disorder|doctor|history|med))",
+        negatable=False,
+        temporal=True,
+    ),
+    Rule(
+        "overdose_now",
+        E,
+        # Breathing counted in seconds; lips or face gone dark, white or gray.
+        r"\bbreath(?:ing|es|s)? (?:\w+ ){0,2}(?:once|every|one time) (?:\w+ ){0,3}(?:seconds|"
+        r"secs?|minutes?|mins?)\b|\b(?:lips|face|fingertips|nails) (?:are |is |r |look |looks "
+        r"|turning |going |gone |went |all |kinda |so |really )*(?:dark|white|pale|black|"
+        r"bluish|purplish|grayish|greyish)\b|\bslumped (?:in|on|against|over|down)\b",
+        negatable=False,
+        temporal=True,
+    ),
+    Rule(
+        "overdose_now",
+        E,
+        # Spanish: no respira, no despierta, esta morado, sobredosis.
+        r"\b(?:no|ya no|yeah no|casi no|apenas) (?:esta |puede |se )?(?:respira|respirando|"
+        r"respirar|despierta|despertando|reacciona|reaccionando|responde|respondiendo|mueve|"
+        r"moviendo)\b(?! (?:a )?(?:mis|los|las|el|la|mensajes|llamadas|textos|telefono|cel))|"
+        r"\bsobredosis\b|\b(?:esta|se puso|se esta poniendo|se ve|se le ven|tiene los "
+        r"labios|tiene la cara|labios|cara|boca) (?:\w+ )?(?:morad[oa]s?|azul(?:es)?|gris)\b|"
+        r"\binconsciente\b|\bconvulsion\w*|\bespuma por la boca\b",
+        negatable=False,
+        temporal=True,
+    ),
+    Rule(
         "emergency_services",
         E,
         r"\b(?:call|calling|called|should i call|should we call|dial|dialed|get) "
@@ -420,7 +491,8 @@ SUICIDE_RULES: tuple[Rule, ...] = (
         r"\bsuicd\w*|\bsuisid\w*|\bsewer ?slide\b|\bself delete\b|\bctb\b|\bend(?:ing|ed)? "
         r"(?:it all|my life|my own life|everything|all of this|my suffering)\b|\b(?:gonna|"
         r"about to|wanna|ready to|thinking about|think about|thought about|decided to|"
-        r"finally|plan to|planning to|tempted to|just|im|ill|i will|i need to|need to|time "
+        r"finally|plan to|planning to|tempted to|wanting to|thinking of|considering|urge to|"
+        r"just|im|ill|i will|i need to|need to|time "
         r"to|gotta|got to|should|should just|might|might just|could) end(?:ing)? (?:it|things"
         r"|this|my life)\b"
         r"(?= ?(?:\||$|for good|for real|tonight|now|rn|today|already|soon|once and for all|"
@@ -477,6 +549,77 @@ SUICIDE_RULES: tuple[Rule, ...] = (
         r"everything|this|it) to (?:end|be over|stop)(?: forever)?\b|\bwant to disappear\b|"
         r"\b(?:cant|dont) see (?:a |any )?(?:way out|future|point|tomorrow)\b|"
         r"\bno way out\b|\bworld (?:would be|is) better without me\b|\bburden to everyone\b",
+        negatable=False,
+        temporal=True,
+    ),
+    Rule(
+        "suicidal_thoughts",
+        U,
+        # No point: "dont see the point anymore", "whats even the point of living".
+        r"\b(?:dont|do not|cant|no longer|never) (?:really |even )?see (?:the|a|any) point "
+        r"(?:anymore|any more|no more|in (?:\w+ )?(?:anything|living|life|going on|trying|"
+        r"being here|any of (?:it|this)|waking up)|of (?:\w+ )?(?:anything|living|life|it all|"
+        r"any of (?:it|this)|waking up|being here))\b|"
+        r"\b(?:whats|what is|wheres|theres no|there is no|no|see no) (?:even |really |the |"
+        r"fucking |real )*point (?:anymore|any more|of (?:me|it all)|in (?:me|it all))\b|"
+        r"\bpoint (?:of|in) (?:even )?(?:living|being alive|going on|waking up|existing|"
+        r"staying alive|me being here|being here|trying anymore)\b(?! (?:in|here|there|with|"
+        r"near|by|on|at)\b)|"
+        # Nobody would notice or care if I were gone (either order).
+        r"\b(?:nobody|no one|noone|who|none of (?:them|yall|you)|not a (?:single )?(?:person|"
+        r"soul)|would (?:anyone|anybody)|does (?:anyone|anybody)|would they|would people) "
+        r"(?:\w+ ){0,3}(?:notice|care|miss me|cry|even know|give a (?:shit|fuck|damn)|come to "
+        r"my funeral)\b(?: \w+){0,3}? (?:if|when|that|once) (?:i|im) (?:\w+ )?(?:died|die|"
+        r"dead|was gone|were gone|gone|disappeared|wasnt here|werent here|wasnt around|"
+        r"killed myself|vanished|ended it|didnt wake up|never woke up|stopped breathing|"
+        r"not here|not around|no longer here)\b|"
+        r"\bif i (?:\w+ )?(?:died|was dead|were dead|was gone|were gone|disappeared|wasnt "
+        r"here|werent here|wasnt around|killed myself|vanished|ended it|didnt wake up|never "
+        r"woke up|stopped breathing|overdosed)\b(?: \w+){0,3}? (?:\| )?(?:nobody|no one|noone|"
+        r"who|would (?:anyone|anybody)|does (?:anyone|anybody)|would they|none of them) "
+        r"(?:\w+ ){0,3}(?:notice|care|miss me|cry|even know|give a (?:shit|fuck|damn)|come)\b|"
+        r"\b(?:nobody|no one|noone) (?:would|will|is gonna|gonna|is going to) (?:even |ever |"
+        r"really |actually )?(?:miss me|notice (?:im|i was|if im) gone|care (?:if|when|that) "
+        r"im gone)\b|"
+        # The pain, all of it, stopping for good.
+        r"\b(?:make|want|need|wish|let) (?:it all|it|the pain|everything|this|all of it|all "
+        r"this|all of this|my life|the hurt) (?:to )?(?:stop|end|be over|go away)(?: \w+)? "
+        r"(?:for good|forever|permanently|once and for all|for real this time)\b|"
+        r"\bmake it all (?:stop|end|go away)\b",
+        negatable=False,
+        temporal=True,
+    ),
+    Rule(
+        "suicidal_thoughts",
+        U,
+        # Others happier without me; done with existing; the last time you hear from me.
+        r"\b(?:would|will|d) be (?:so |much |a lot )?(?:better|happier|better off|fine|"
+        r"relieved|free) (?:off )?(?:if i (?:was|were|wasnt|werent|died|just) (?:\w+ )?"
+        r"(?:dead|gone|here|around|alive|died)|without me|once im gone|when im gone)\b|"
+        r"\bdone with (?:existing|being alive|being here|breathing|this life|my life)\b|"
+        r"\blast time (?:you|anyone|anybody|yall)(?:ll| will| are gonna| gonna)? (?:ever )?"
+        r"(?:hear from|see|talk to|hear) me\b|\bno puedo mas\b",
+        negatable=False,
+        temporal=True,
+    ),
+    Rule(
+        "suicidal_thoughts",
+        U,
+        # Spanish: me quiero morir, voy a matarme, quitarme la vida.
+        r"\b(?:me )?quiero morir(?:me)?\b|\bquisiera (?:morir(?:me)?|estar muert[oa])\b|"
+        r"\bquiero (?:estar muert[oa]|desaparecer|dejar de existir)\b|\bmatarme\b|"
+        r"\b(?:me voy a|me quiero|voy a) (?:matar|morir|suicidar)\b|\bquitarme la vida\b|"
+        r"\b(?:colgarme|tirarme (?:del|de un|al|a las vias))\b|\bsuicidarme\b",
+        temporal=True,
+    ),
+    Rule(
+        "suicidal_thoughts",
+        U,
+        r"\b(?:no|ya no|yeah no) (?:quiero|tengo ganas de|aguanto) (?:vivir|seguir viviendo|"
+        r"seguir|despertar|estar aqui|existir|mas)\b|\b(?:no|ya no|yeah no) vale la pena "
+        r"(?:vivir|seguir|nada)\b|\bno tiene sentido (?:vivir|seguir|nada)\b|\b(?:estarian|"
+        r"estarias|estaria|estan) mejor sin mi\b|\bmejor (?:muert[oa]|sin mi)\b|\bnadie (?:me "
+        r")?(?:extranaria|notaria|le importaria)\b",
         negatable=False,
         temporal=True,
     ),
@@ -549,6 +692,88 @@ IMMINENT_RULES: tuple[Rule, ...] = (
         r"(?:and|ready|gonna|about|right now|now|rn)\b|\bloaded (?:the|my) (?:gun|pistol)\b|"
         r"\bcut (?:too )?deep\b|\b(?:cant|wont|doesnt|cannot) stop (?:the )?bleeding\b|"
         r"\bbleeding (?:a lot|bad|everywhere|wont stop|alot|so much|really bad)\b",
+        negatable=False,
+    ),
+)
+
+# Places and means people use to end their life, told as being there or having them now.
+PLACES = (
+    r"(?:bridge|overpass|roof|rooftop|ledge|edge|tracks|train tracks|railroad(?: tracks)?|"
+    r"cliff|top of (?:the |a )?(?:parking garage|building|bridge|\w+ building)|parking "
+    r"garage roof|water tower|dam)"
+)
+MEANS_RULES: tuple[Rule, ...] = (
+    Rule(
+        "means_access",
+        U,
+        # Being at a jumping place: "im at the bridge", "standing on the overpass".
+        rf"\b(?:im|i am|been|sitting|standing|sat|stood|up|here|parked|climbed|climbing) "
+        rf"(?:\w+ )?(?:at|on|by|near|onto|up on|out on|over|under) (?:the |this |a )?"
+        rf"{PLACES}\b(?! (?:waiting|to (?:see|get|meet|pick|catch)|for (?:my|a|the|work)|on my "
+        rf"way|picking|club|party|game|show|festival|job|"
+        rf"crew|team|is closed|was closed|closed|traffic|toll|fixing|working|cleaning|for work|"
+        rf"with (?:the|my) (?:crew|boss|kids|dog)|all day (?:at|for) work))|"
+        # Means set out and ready: "counted out the pills", "pills are right here".
+        r"\b(?:counted|counting|count|lined|lining|laid|laying|set|setting|sorted|poured) "
+        r"(?:out |up )?(?:all )?(?:of )?(?:the |my |his |her |these |those )?(?:\w+ )?"
+        r"(?:pills|meds|tabs|tablets|bars|xans|subs|percs|oxys)\b(?! (?:for (?:the|this|next) "
+        r"week|for my (?:week|dose)|into (?:my|the) (?:pill ?box|organizer|case)))|"
+        r"\b(?:pills|meds|tabs|bottle|rope|gun|pistol|razor|blade) (?:are |is |r )?(?:all )?"
+        r"(?:right )?(?:here )?(?:next to me|in front of me|in my hand|in my lap|lined up|"
+        r"counted out|on the (?:table|bed|counter) in front of me)\b|"
+        # A rope or noose kept for it; a hose on the exhaust; charcoal in a closed room.
+        r"\b(?:theres|there is|got|have|bought|hid|hung|tied|keep) (?:a |the |my )?rope\b"
+        r"(?! (?:swing|course|for (?:the|my) (?:boat|dog|gym|tent|truck)))|"
+        r"\bknow what (?:its|it is|thats|they are|theyre) for\b|"
+        r"\b(?:have|got|brought|grabbed|took|taking|holding) all (?:of )?(?:my|his|her|the|"
+        r"\w+s) (?:\w+ ){0,2}(?:pills|meds|tabs|xans|bars|subs|percs|oxys|medication|"
+        r"prescriptions?)\b(?= (?:with me|on me|in my (?:car|bag|pocket|hand|lap))|.{0,40}\b"
+        r"(?:lake|bridge|river|woods|parked|motel|alone)\b)",
+        temporal=True,
+    ),
+    Rule(
+        "suicide_imminent",
+        E,
+        # Carbon monoxide: in a closed garage with the engine on, a hose on the exhaust.
+        r"\b(?:garage|car|truck) (?:\w+ ){0,5}(?:car|engine|truck|motor) (?:is |still |"
+        r"left )?(?:running|on)\b(?= ?(?:\||$|and|with|door|doors|closed|shut|im|i\b))|"
+        r"\b(?:car|engine|truck) (?:is |still |left )?running (?:in|inside) (?:the|my|a) "
+        r"(?:closed |shut )?garage\b|\bhose (?:on|in|to|from) (?:the )?exhaust\b|"
+        r"\bcharcoal (?:in|burning in) (?:the|my) (?:room|bathroom|car|tent)\b|"
+        # Pills in a number no dose uses: "ate like 30 of my nanas pills", "40 tylenol".
+        r"\b(?:took|taken|take|taking|ate|eaten|swallowed|downed|popped|chugged|gonna take|"
+        r"about to take|gonna swallow|about to swallow) (?:like |about |around |maybe |over |"
+        r"almost |at least |probably |prob |nearly )?(?:[1-9]\d|\d{3}|a (?:handful|fistful|"
+        r"bunch|mouthful)|(?:twenty|thirty|forty|fifty|sixty|a hundred)\w*) (?:\w+ ){0,3}"
+        r"(?:pills|tylenol|advil|ibuprofen|aspirin|benadryl|sleeping pills|tabs|tablets|meds|"
+        r"xans?|bars|klonopin|seroquel|trazodone|subs|percs?|oxys?|methadone|of (?:them|"
+        r"those|these|it))\b|"
+        # Resolve stated to the reader: "dont try to talk me out of it".
+        r"\b(?:dont|do not|dont even|no use|no point|you cant|u cant|cant nobody|nobody can|"
+        r"no one can|nothing you say will|nothing u say will|nothing you can say will) "
+        r"(?:try(?:ing)? (?:to |and )?)?(?:talk|talking|change|stop|stopping) (?:me|my mind)"
+        r"(?: out of (?:it|this))?(?= ?(?:\||$|this time|now|i\b|im\b|its|it is|my mind|"
+        r"please|pls|ive|i ve))|\bmy mind is made up\b|\b(?:ive|i have|i) made up my mind\b"
+        r"|\bim at peace with (?:it|this|my decision)\b",
+        negatable=False,
+    ),
+    Rule(
+        "suicide_imminent",
+        E,
+        # Finality: letters to everyone, "then im done", nobody will have to deal with me.
+        r"\b(?:wrote|writing|write|written|left|leaving|finished|finishing) (?:\w+ )?"
+        r"(?:notes?|letters?|goodbyes?) (?:to|for) (?:everyone|everybody|all of (?:you|them|"
+        r"yall)|my (?:kids|family|mom|dad|son|daughter|wife|husband|girl|man|people|parents)|"
+        r"the (?:kids|family)|each of)\b|"
+        r"\b(?:(?:tonight|letters?|notes?|goodbyes?|pills|all of it) (?:\w+ ){0,3}then|after "
+        r"tonight) (?:im|i am|ill be|i will be|its) (?:done|gone|over|finished)\b(?! (?:with "
+        r"(?!(?:it all|everything|life|living))|for the (?:day|night)|work|working|at))|"
+        r"\bthen (?:im|ill be|i will be) gone (?:for good|forever)\b|"
+        r"\b(?:wont|will never|never|dont) have to (?:deal with|worry about|put up with|"
+        r"take care of|carry|see|hear from) me (?:again|anymore|after|no more|ever|much longer)"
+        r"\b|\b(?:said|saying|say) (?:my )?(?:last )?goodbyes?\b(?= (?:\w+ ){0,6}(?:tonight|"
+        r"forever|for good|last|wont|will never|after|im done|\|? ?(?:they|he|she|theyll) "
+        r"(?:wont|will)))",
         negatable=False,
     ),
 )
@@ -656,8 +881,9 @@ USE_RULES: tuple[Rule, ...] = (
     Rule(
         "return_to_use",
         U,
-        rf"\b(?:{USE_VERBS}) {gap(4)}(?:{STRONG_DRUGS})\b|\b(?:{USE_VERBS}) {WEAK_FILL}"
-        rf"(?:{WEAK_DRUGS})\b|\b(?:shot|shooting|shoot) up\b|\b(?:a|one|my) (?:hit|line|bump|"
+        rf"\b(?!used to\b)(?:{USE_VERBS}) {gap(4)}(?:{STRONG_DRUGS})\b|"
+        rf"\b(?:{USE_VERBS}) {WEAK_FILL}(?:{WEAK_DRUGS})\b|\b(?:shot|shooting|shoot) up\b|"
+        rf"\b(?:a|one|my) (?:hit|line|bump|"
         rf"shot|bag|point) of (?:\w+ )?(?:{OPIOIDS}|{STIMULANTS})\b",
         temporal=True,
     ),
@@ -684,6 +910,89 @@ USE_RULES: tuple[Rule, ...] = (
         r"\b(?:couldnt|cant|didnt) (?:stop|resist|help) (?:myself|it)(?: and| i) (?:used|"
         r"picked up|got high)\b",
         negatable=False,
+        temporal=True,
+    ),
+)
+
+SEEKING_DRUGS = (
+    r"dope|boy|fent\w*|fetty|blues|h|heroin|percs?|oxys?|roxys?|30s|m30s?|bars|xans?|"
+    r"xanax|tar|stamps|a bag|bags|a bundle|a point|a fix|a plug|a connect|my plug|a dealer|"
+    r"the plug|someone selling|somebody selling|crack|coke|meth|pills"
+)
+SLANG_USE_RULES: tuple[Rule, ...] = (
+    Rule(
+        "return_to_use",
+        U,
+        # Looking for it: "tryna find some dope rn", "who got blues", "need a plug".
+        rf"\b(?:trying to|looking to|looking for|lookin for|searching for|hunting for|where "
+        rf"(?:can i|could i|do i|to|should i) (?:find|get|cop|score|buy|grab)|(?:anyone|anybody|"
+        rf"who|yall|u|you) (?:know )?(?:who )?(?:has|got|have|sells|selling|know where to get|"
+        rf"know where i can get)|hook me up with|link me (?:with|to)|need to (?:find|cop|score|"
+        rf"get)) (?:find |get |cop |score |buy |grab |some |a |any |me |some good |that )*"
+        rf"(?:{SEEKING_DRUGS})\b(?! (?:test|strips|kit|kits|training|music|band|bands|"
+        rf"singer|concert|festival|bar|club|songs?|shoes|fits?|spot|for my phone|charger|"
+        rf"adapter|outlet))|"
+        # Getting wrecked, in any of its words.
+        r"\b(?:get|getting|got|gonna get|about to get|go get|went and got|to get) (?:so |real |"
+        r"hella |mad |really |super |fully |completely )?(?:loaded|faded|messed up|fucked "
+        r"up|twisted|torn up|zooted|blasted|smacked|geeked|on one|leaned|nodded out|obliterated|"
+        r"high as hell)\b(?! (?:with|up with|on (?:work|homework|bills)))|\b(?:gonna get|about "
+        r"to get|go get|to get|tryna get|want to get|wanna get|is (?:to )?get|(?:^|\| )get) "
+        r"(?:so |real |hella |mad )?lit\b|"
+        # Fell off, caved, slipped: told with a time or at the end of a clause.
+        r"(?:^|\| |\b(?:i|and|but|so|then|just|ngl|kinda|totally|finally) )(?:fell off|caved|"
+        r"gave in|messed up and used|went back)(?= ?(?:\||$|again|hard|bad|last|yesterday|"
+        r"today|this (?:weekend|week|morning)|over the weekend|on (?:mon|tues|wednes|thurs|fri|"
+        r"satur|sun)day|after|tonight|earlier))|"
+        # A shot, a point, a bag: "did a shot last night" (but a shot of tequila is a drink).
+        r"\b(?:did|do|doing|took|hit|had|gave myself|shot|slammed|banged) (?:a|one|my first|"
+        r"another|half a) (?:shot|point|fix|hit|bag|bundle|stamp|line)\b(?! (?:of (?!(?:dope|"
+        r"h|boy|fent\w*|heroin|it|that)\b)|at (?:the|a) (?:bar|party|club|game)|with (?:the|my) "
+        r"(?:boys|girls|crew)|for (?:my|the) (?:birthday|toast)|glass|on goal|at the buzzer))|"
+        # Swallowing a count of pills, any kind: "dropped 2 bars", "took 3 blues".
+        r"\b(?:dropped|popped|ate|took|swallowed|threw back|crushed|snorted|railed|chewed) "
+        r"(?:like |about |maybe |a couple |couple |a few |few |some |half |a half |\d+ |two |"
+        r"three |four |five |one |a )+(?:bars?|xans?|xanax|blues?|percs?|oxys?|roxys?|30s|"
+        r"m30s?|footballs?|beans|buttons?|pressies|klonopin|kpins?|valium|benzos?|pills)\b(?! "
+        r"(?:as prescribed|like (?:i|the doctor|prescribed)|for my (?:back|head|tooth)|of "
+        r"(?:ibuprofen|tylenol|advil|vitamins?)))|"
+        # Spending money on it: "blew my whole check on dope".
+        r"\b(?:spent|spend|spending|blew|blow|blowing|wasted|dropped|put) (?:\w+ ){0,4}(?:on|"
+        r"for) (?:some |a |more )?(?:dope|fent\w*|fetty|boy|blues|heroin|percs?|pills|bags|"
+        r"a bundle|drugs|crack|coke|meth|xans?|bars|stamps)\b|"
+        # Went and scored, linked up with the plug, grab a bag after group.
+        r"\b(?:went and|went out and|then|and|finally|already|i) (?:scored|copped|picked up|"
+        r"got some|got a bag|used|shot up)\b(?! (?:to|my|the|an|it|its|his|her|their|your|"
+        r"our|this|that|him|them|me|up on|tickets?|points?|goals?|a (?!bag|point|bundle)\w+|"
+        r"groceries|food|the kids|kids|shifts?|extra|overtime|prescription|script|meds|on "
+        r"(?:the|my|a) (?:test|exam))\b)|"
+        r"\b(?:picked|picking) (?:it )?back up\b(?! (?:the|my|a|an|his|her|work|shifts?|"
+        r"where|on (?:the|my|a) (?:book|show|project)))|\b(?:ended up|wound up|found myself) "
+        r"(?:using|getting high|picking up|relapsing|copping|shooting up|smoking|snorting)\b|"
+        r"\b(?:hit|hitting|hittin|on|back on) the (?:pipe|needle|rig|foil|stem|spoon)\b|"
+        r"\b(?:dropped off|fronted me|sold me|served me) (?:a |some |another |"
+        r"\d+ )?(?:bundle|bag|bags|point|stamps|dope|fent|fetty|boy|blues|percs|30s)\b(?! of "
+        r"(?!(?:dope|h|boy|fent\w*|heroin|blues)\b))|"
+        r"\b(?:link|linked|linking|hook|hooked|hooking|meet|met|meeting|hit|hitting) up "
+        r"(?:with )?(?:my|the|an|a) (?:old )?(?:plug|dealer|connect|guy for|man for)\b|"
+        r"\b(?:gonna|about to|going to|finna|im gonna|will|ill|then|after (?:group|work|"
+        r"my shift|class|the meeting)) (?:go )?(?:grab|cop|score|pick up|buy|get) (?:a |some |"
+        r"another |one |two |\d+ )?(?:bag|bags|bundle|point|stamps?|blues|percs?|30s|fent|"
+        r"fetty|dope|boy)\b(?! of (?!(?:dope|h|boy|fent\w*|heroin|blues)\b))",
+        temporal=True,
+    ),
+)
+
+SPANISH_USE_RULES: tuple[Rule, ...] = (
+    Rule(
+        "return_to_use",
+        U,
+        # Spanish: recai, volvi a usar, me drogue.
+        r"(?<!prevencion de )(?<!prevenir )\breca(?:i|ida|iste|yendo)\b|\bvolvi a (?:usar|"
+        r"consumir|drogarme|meterme|inyectarme|fumar|caer|la droga|las drogas)\b|"
+        r"\bme drogue\b|\b(?:use|consumi|me meti|me inyecte|fume) (?:otra vez|de nuevo|"
+        r"anoche|ayer|hoy|fentanilo|heroina|droga|drogas)\b|\b(?:use|consumi|compre) "
+        r"(?:\w+ )?(?:heroina|fentanilo|droga|drogas|pastillas)\b",
         temporal=True,
     ),
 )
@@ -855,17 +1164,20 @@ ALONE = (
     r"\b(?:alone|by myself|on my own|by my self|nobody (?:here|around|with me|home|knows)|"
     r"no one (?:here|around|with me|home|knows)|locked (?:myself )?in|in the bathroom|"
     r"in my car|in the car alone|no one to check|nobody to check|all alone|solo|"
-    r"my room alone|house to myself|place to myself)\b"
+    r"my room alone|house to myself|place to myself|by (?:him|her|them)sel(?:f|ves)|"
+    r"on (?:his|her|their) own)\b"
 )
 # Drugs or the kit to use them: near "alone" they mean nobody is there with naloxone.
 DRUG_OR_KIT = (
     rf"\b(?:{STRONG_DRUGS}|dope|boy|blues|bars|needle|needles|rig|rigs|spoon|foil|works|"
-    rf"bundle|bundles|stamps|a bag|my bag|the bag|bags)\b(?! of (?!(?:dope|h|boy|fent\w*|"
+    rf"bundle|bundles|stamps|a bag|my bag|the bag|bags|a point|points|a fix|my fix)\b(?! "
+    rf"of (?!(?:dope|h|boy|fent\w*|"
     rf"heroin|blues|it)\b))"
 )
 USING_ALONE_DIRECT = (
     r"\b(?:using|use|used|get high|getting high|shoot|shooting|do it|doing it|did it) "
-    r"(?:\w+ ){0,2}(?:alone|by myself|on my own|solo)\b"
+    r"(?:\w+ ){0,2}(?:alone|by myself|on my own|solo|by (?:him|her|them)sel(?:f|ves)|on "
+    r"(?:his|her|their) own)\b"
 )
 RELEASE = (
     r"\b(?:got|get|getting|just|been|was|recently|finally|released|paroled|discharged|"
@@ -889,6 +1201,41 @@ TOLERANCE = (
     r"\b(?:stopped|came off|tapered off|quit|been off|off) (?:my )?(?:subs|methadone|"
     r"suboxone|meds|bupe|vivitrol|the clinic|sublocade)\b"
 )
+# Time away from use in a locked or treatment setting: "6 months in the feds", "90 days
+# inpatient". With any use or craving in the message, tolerance is the risk.
+STINT = (
+    r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"eighteen|few|couple|couple of|several|many) (?:days?|weeks?|wks?|months?|mos|years?|"
+    r"yrs?) (?:in |at |of |locked up in |locked up at |down in |inside |sitting in |behind "
+    r")?(?:jail|prison|county|the county|the feds|feds|federal|fed|state|the pen|lockup|"
+    r"lock up|rehab|detox|treatment|inpatient|residential|the hospital|hospital|juvie|"
+    r"a program|the program|locked up|incarcerated|inside|bars|a cell)\b"
+)
+# Stopping MOUD in order to use: "stopped my subs so i can feel it when i use".
+MOUD_STOP = (
+    r"\b(?:stopped|stop|stopping|skip|skipping|skipped|quit|quitting|came off|coming off|"
+    r"come off|going off|went off|go off|not taking|didnt take|wont take|dont take|holding|"
+    r"held|hold|ditched|ditch|dumped|sold|selling|spit out|spitting out|missed|missing|"
+    r"miss) (?:off )?(?:on )?(?:taking )?(?:my |the )?(?:subs|sub|suboxone|subutex|bupe|"
+    r"methadone|meds|dose|doses|strips?|films?|vivitrol|shot|sublocade|medication|"
+    r"buprenorphine|zubsolv)\b"
+)
+USE_PURPOSE = (
+    r"\b(?:so|to|cuz|because|then|so that|that way|in order to|and|til|till|until) (?:i |"
+    r"that i |the |it |my |i can |ill |im gonna |\w+ ){0,4}(?:can )?(?:feel (?:it|the dope|"
+    r"the high|something|the fent|anything)|get high|use|using|get lit|get loaded|nod|"
+    r"(?:dope|fent|fetty|boy|h|heroin|blues|percs|pills|it|shot) (?:will |can |actually "
+    r"|would )?(?:hits?|works?|hit harder|kick in)|hits? (?:harder|right|better)|get a "
+    r"buzz|pick up|cop|relapse|party)\b"
+)
+# Alone, then use: "ima be alone when i use", "nobody around when i shoot".
+ALONE_THEN_USE = (
+    r"\b(?:alone|by myself|on my own|solo|nobody (?:around|here|home|with me)|no one "
+    r"(?:around|here|home|with me)) (?:\w+ ){0,3}(?:when|while|if|and|to|cuz|because|so|"
+    r"once) (?:i |im |ill |i can )?(?:use|using|get high|getting high|shoot|shooting|shoot "
+    r"up|do it|doing it|hit it|fix|smoke|snort|nod|pick up|do dope|do fent)\b"
+)
+
 USE_INTENT_OR_CRAVING = (
     r"\b(?:use|using|used|get high|pick up|picked up|relapse|relapsed|cop|score|dope|"
     r"fent|boy|blues|h|heroin|dealer|plug|crav\w*|urges?|tempted|want to|wanna|gonna|"

@@ -108,7 +108,10 @@ _RISK_RULES: tuple[tuple[Rule, re.Pattern[str]], ...] = tuple(
         *lx.OVERDOSE_RULES,
         *lx.SUICIDE_RULES,
         *lx.IMMINENT_RULES,
+        *lx.MEANS_RULES,
         *lx.USE_RULES,
+        *lx.SPANISH_USE_RULES,
+        *lx.SLANG_USE_RULES,
         *lx.HARM_RULES,
     )
 )
@@ -126,10 +129,24 @@ _REMOTE = _compile(lx.REMOTE_MARKERS)
 _GRIEF = _compile(lx.GRIEF_MARKERS)
 _DEATH = _compile(lx.DEATH_MARKERS)
 _IMMINENT = _compile(lx.IMMINENCE_MARKERS)
+# "havent planned anything", "no plan", "not tonight": a denied plan is not a plan.
+_NOT_IMMINENT = _compile(
+    r"\b(?:havent|hasnt|not|no|never|dont have|without|didnt|nothing|aint got|wont|not gonna"
+    r"|not going to) (?:\w+ ){0,2}?(?:plan|planned|planning|plans|tonight|do it|doing it|"
+    r"gonna|about to|ready|decided|pills|gun|rope)\b(?: \w+)?"
+)
+_JOKE_CAUSE = _compile(lx.JOKE_CAUSES)
+_LAUGH = _compile(lx.LAUGHS)
+_JOKE_WORDS = _compile(lx.JOKE_WORDS)
+_FIRST_PERSON = _compile(r"\b(?:i|im|ive|id|ill|me|my ?self|we|us|were|our)\b")
 _ALONE = _compile(lx.ALONE)
 _USING_ALONE = _compile(lx.USING_ALONE_DIRECT)
 _DRUG_OR_KIT = _compile(lx.DRUG_OR_KIT)
 _RELEASE = _compile(lx.RELEASE)
+_STINT = _compile(lx.STINT)
+_MOUD_STOP = _compile(lx.MOUD_STOP)
+_USE_PURPOSE = _compile(lx.USE_PURPOSE)
+_ALONE_THEN_USE = _compile(lx.ALONE_THEN_USE)
 _TOLERANCE = _compile(lx.TOLERANCE)
 # "my mom was released from the hospital": someone else's release is not the texter's risk.
 _SOMEONE_ELSE = _compile(rf"\b{lx.PERSON}\b")
@@ -203,7 +220,7 @@ def _vocabulary() -> frozenset[str]:
     sources: list[str] = [rule.pattern for rule, _ in _RISK_RULES + _SUPPORT_RULES]
     sources += list(lx.IDIOMS) + list(lx.TOKEN_MAP.values()) + list(lx.CRITICAL_WORDS)
     sources += [lx.NOW_MARKERS, lx.RECENT_MARKERS, lx.REMOTE_MARKERS, lx.IMMINENCE_MARKERS]
-    sources += [lx.ALONE, lx.RELEASE, lx.TOLERANCE]
+    sources += [lx.ALONE, lx.RELEASE, lx.TOLERANCE, lx.ALCOHOL, lx.USE_VERBS, lx.BENZOS]
     plain = (re.sub(r"\\[a-zA-Z]", " ", source) for source in sources)
     words = {w for source in plain for w in re.findall(r"[a-z]{2,}", source)}
     return frozenset(words | set(lx.TOKEN_MAP))
@@ -317,8 +334,17 @@ def _fold_token(token: str) -> str:
     if token == "|":
         return token
     token = _collapse(token)
-    token = lx.TOKEN_MAP.get(token, token)
+    token = lx.TOKEN_MAP.get(token, _drop_g(token))
     return _repair(token) if " " not in token else token
+
+
+def _drop_g(token: str) -> str:
+    """'poppin', 'drinkin', 'sittin': a dropped g, restored when the -ing word is known."""
+    if len(token) > 4 and token.endswith("in") and token not in _VOCAB:
+        full = token + "g"
+        if full in _VOCAB:
+            return full
+    return token
 
 
 def normalise(text: str) -> str:
@@ -432,7 +458,9 @@ def _timed(text: str, hit: _Hit) -> _Hit:
     near = _window(text, hit)
     if hit.code in _OVERDOSE_CODES:
         return _timed_overdose(near, hit)
-    if _RECENT.search(near) or not _REMOTE.search(near):
+    # The hit's own words are not time words: "if i died tomorrow nobody would notice".
+    around = near.replace(hit.snippet, " | ")
+    if _RECENT.search(near) or not _REMOTE.search(around):
         return hit
     if _GRIEF.search(near) or _DEATH.search(near):
         return _with(hit, "grief", Level.SUPPORT)
@@ -467,11 +495,32 @@ def _imminent(text: str, hit: _Hit) -> _Hit:
     if hit.code not in {"suicidal_thoughts", "self_harm", "means_access"}:
         return hit
     before = text[: hit.start].rsplit("|", 1)[-1]
-    near = _window(text, hit, size=10).replace(hit.snippet, " ")
+    near = _NOT_IMMINENT.sub(" ", _window(text, hit, size=10).replace(hit.snippet, " "))
     in_hand = hit.code == "means_access" and _NOW.search(_clause(text, hit))
     if in_hand or _INTENT_BEFORE.search(before) or _IMMINENT.search(near):
         code = "self_harm_imminent" if hit.code == "self_harm" else "suicide_imminent"
         return _with(hit, code, Level.EMERGENCY)
+    return hit
+
+
+def _joking(text: str, hit: _Hit) -> bool:
+    """'that chem test was brutal i wanted to die 😂': a death word about an everyday
+    cause, with a laugh right after it. Only a wish to die is read this way, never a
+    method, a plan or 'kill myself'; a bare 'i want to die lol' still counts."""
+    if hit.code != "suicidal_thoughts" or not _JOKE_WORDS.search(hit.snippet):
+        return False
+    after = " ".join(text[hit.end :].split()[:3])
+    return bool(_LAUGH.search(after)) and bool(_JOKE_CAUSE.search(text[: hit.start]))
+
+
+def _others_use(text: str, hit: _Hit) -> _Hit:
+    """'my ex is using around me': someone else's use is support for the texter, not their
+    relapse. Overdose signs, using alone and fentanyl still count on their own rules."""
+    if hit.code != "return_to_use" or hit.level < Level.URGENT:
+        return hit
+    before = " ".join(_clause_before(text, hit.start)) + " " + hit.snippet.split()[0]
+    if _SOMEONE_ELSE.match(before.strip()) and not _FIRST_PERSON.search(before):
+        return _with(hit, "others_use", Level.SUPPORT)
     return hit
 
 
@@ -480,9 +529,9 @@ def _risk_hits(text: str) -> list[_Hit]:
     plain = _neutralise_idioms(text)
     hits: list[_Hit] = []
     for hit in _matches(plain, _RISK_RULES):
-        if _negated(plain, hit):
+        if _negated(plain, hit) or _joking(plain, hit):
             continue
-        hits.append(_imminent(plain, _timed(plain, _desired(plain, hit))))
+        hits.append(_imminent(plain, _timed(plain, _desired(plain, _others_use(plain, hit)))))
     return hits
 
 
@@ -494,7 +543,9 @@ def _support_hits(text: str) -> list[_Hit]:
 
 
 def _current_use(hits: list[_Hit]) -> list[_Hit]:
-    return [h for h in hits if h.code in {"return_to_use", "fentanyl"} and h.level >= 2]
+    # Someone else using alone is still a life at risk with nobody to give naloxone.
+    use = {"return_to_use", "fentanyl", "others_use"}
+    return [h for h in hits if h.code in use and (h.level >= 2 or h.code == "others_use")]
 
 
 def _using_alone(text: str, hits: list[_Hit]) -> list[_Hit]:
@@ -502,7 +553,8 @@ def _using_alone(text: str, hits: list[_Hit]) -> list[_Hit]:
     plain = _neutralise_idioms(text)
     found = [
         _Hit("using_alone", Level.URGENT, m.start(), m.end(), m.group(0))
-        for m in _USING_ALONE.finditer(plain)
+        for pattern in (_USING_ALONE, _ALONE_THEN_USE)
+        for m in pattern.finditer(plain)
     ]
     found = [h for h in found if not _negated(plain, h)]
     for hit in _current_use(hits):
@@ -554,7 +606,35 @@ def _low_tolerance(text: str, hits: list[_Hit]) -> list[_Hit]:
     if use:
         for m in _TOLERANCE.finditer(plain):
             found.append(_Hit("low_tolerance", Level.URGENT, m.start(), m.end(), m.group(0)))
-    return [h for h in found if not _negated(plain, h) and not _history_only(plain, h)]
+    found = [h for h in found if not _negated(plain, h) and not _history_only(plain, h)]
+    # A stretch locked up or in treatment is itself a time word ("6 months in the feds"),
+    # so it is read as history only by the words around it, and any use word counts,
+    # even one the time reading turned into history ("first thing i wanna do is get lit").
+    told = [h for h in hits if h.code.rsplit(":", 1)[-1] in _USE_CODES]
+    for m in _STINT.finditer(plain):
+        hit = _Hit("low_tolerance", Level.URGENT, m.start(), m.end(), m.group(0))
+        if _SOMEONE_ELSE.search(" ".join(_clause_before(plain, hit.start)[-4:])):
+            continue
+        near = _window(plain, hit).replace(m.group(0), " | ")
+        remote = _REMOTE.search(near) and not (_RECENT.search(near) or _NOW.search(near))
+        if (told or use) and not remote and not _negated(plain, hit):
+            found.append(hit)
+    return found
+
+
+_USE_CODES = frozenset({"return_to_use", "high_craving", "fentanyl"})
+
+
+def _moud_stopped_to_use(text: str) -> list[_Hit]:
+    """Stopping or skipping MOUD so the drug will be felt: a plan to use, tolerance down."""
+    plain = _neutralise_idioms(text)
+    found: list[_Hit] = []
+    for m in _MOUD_STOP.finditer(plain):
+        hit = _Hit("stopping_moud_to_use", Level.URGENT, m.start(), m.end(), m.group(0))
+        after = plain[m.end() :].split()[:12]
+        if _USE_PURPOSE.search(" ".join(after)) and not _negated(plain, hit):
+            found.append(hit)
+    return found
 
 
 # --- engine and context ------------------------------------------------------------------
@@ -617,6 +697,7 @@ def _lexicon_hits(text: str) -> list[_Hit]:
         hits += _using_alone(chunk, risk)
         hits += _polysubstance(chunk)
         hits += _low_tolerance(chunk, risk + support)
+        hits += _moud_stopped_to_use(chunk)
     return hits
 
 

@@ -104,6 +104,114 @@ def test_reasons_are_most_serious_first() -> None:
     assert "not breathing" in decision.reasons[0].detail
 
 
+# --- families widened after the independent set (one example each, new phrasings) -------
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "code"),
+    [
+        # suicide: a place, the means set out, carbon monoxide, a pill count, stated resolve
+        ("standing on the overpass rn", Level.EMERGENCY, "suicide_imminent"),
+        ("parked in the garage with the engine running, doors shut", Level.EMERGENCY,
+         "suicide_imminent"),
+        ("swallowed about 40 tylenol an hour ago", Level.EMERGENCY, "suicide_imminent"),
+        ("my mind is made up so please dont call anyone", Level.EMERGENCY,
+         "suicide_imminent"),
+        ("left letters for my family on the table", Level.EMERGENCY, "suicide_imminent"),
+        ("theres a rope in my closet and i know what its for", Level.EMERGENCY,
+         "suicide_imminent"),
+        # passive ideation: no point, nobody would notice, better without me
+        ("whats even the point of living like this", Level.URGENT, "suicidal_thoughts"),
+        ("nobody would care if i was gone", Level.URGENT, "suicidal_thoughts"),
+        ("if i disappeared tomorrow would anyone even notice", Level.URGENT,
+         "suicidal_thoughts"),
+        ("my family would be happier if i was dead", Level.URGENT, "suicidal_thoughts"),
+        ("honestly been wanting to end it, no plan though", Level.URGENT,
+         "suicidal_thoughts"),
+        # overdose signs in anyone
+        ("help her shes turning purple", Level.EMERGENCY, "overdose_now"),
+        ("hes breathing like once every few seconds", Level.EMERGENCY, "overdose_now"),
+        ("my roommate is seizing on the floor", Level.EMERGENCY, "overdose_now"),
+        # use: slang, seeking, spending, tolerance, MOUD stopped to use, alone, mixing
+        ("been poppin blues all week", Level.URGENT, "return_to_use"),
+        ("who got fetty around here", Level.URGENT, "return_to_use"),
+        ("blew my whole check on dope", Level.URGENT, "return_to_use"),
+        ("fell off this weekend", Level.URGENT, "return_to_use"),
+        ("ended up using after my shift", Level.URGENT, "return_to_use"),
+        ("2 years in prison and im finally gonna get high friday", Level.URGENT,
+         "low_tolerance"),
+        ("skipping my methadone tomorrow so the dope actually hits", Level.URGENT,
+         "stopping_moud_to_use"),
+        ("nobody around when i shoot up tonight", Level.URGENT, "using_alone"),
+        ("been drinkin since noon and took my subs", Level.URGENT, "polysubstance"),
+        # basic Spanish
+        ("mi amigo no despierta, creo que es sobredosis", Level.EMERGENCY, "overdose_now"),
+        ("voy a matarme esta noche", Level.EMERGENCY, "suicide_imminent"),
+        ("ya no quiero vivir", Level.URGENT, "suicidal_thoughts"),
+        ("volvi a usar, lo siento", Level.URGENT, "return_to_use"),
+    ],
+)
+def test_widened_families(text: str, level: Level, code: str) -> None:
+    decision = screen(text)
+    assert decision.level == level, decision
+    assert code in codes(decision)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "im at the bridge waiting for my ride",
+        "ill do laundry then im done",
+        "my kid is blue in the face from screaming lol",
+        "pills are right here on the counter for tomorrow",
+        "i counted out my meds for the week",
+        "i ate like 30 wings lol",
+        "did a shot of espresso",
+        "shot my shot with her lol",
+        "where can i find some blues music around here",
+        "i used to sell percs back in 2015 now i work construction",
+        "no quiero morir, solo estoy cansada",
+        "fui al grupo de prevencion de recaidas",
+        "skipped my dose so i could go to my sons game",
+        "i have a seizure disorder",
+    ],
+)
+def test_widened_families_leave_everyday_texts(text: str) -> None:
+    assert not screen(text).escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "that chem exam was brutal i wanted to die 😂",
+        "my team lost again, im gonna die lol",
+        "where can i get narcan for my dads apartment",
+        "do they give out fent test strips free at the health dept?",
+        "my ex is using around me and its hard",
+    ],
+)
+def test_clear_jokes_and_questions_lower(text: str) -> None:
+    assert not screen(text).escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to die lol",  # a laugh alone is not a clear idiom
+        "that test was hard and i want to kill myself lol",  # a method word never lowers
+        "where can i get narcan",  # a bare request keeps the labelled policy
+        "my girl is using by herself in the car rn",  # someone else alone still counts
+    ],
+)
+def test_lowering_stays_narrow(text: str) -> None:
+    assert screen(text).escalate
+
+
+def test_denied_plan_is_not_imminent() -> None:
+    decision = screen("been wanting to end it. havent planned anything")
+    assert decision.level == Level.URGENT
+
+
 # --- negation ----------------------------------------------------------------------------
 
 
