@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REAL_TWILIO_API = "https://api.twilio.com"
 SANDBOX_ACCOUNT_SID = "AC00000000000000000000000000000000"
 SANDBOX_AUTH_TOKEN = "sandbox-auth-token-not-a-secret"
 SANDBOX_FROM_NUMBER = "+12125550100"
+DEV_SECRET_KEY = "dev-only-change-me"
 
 
 class Settings(BaseSettings):
@@ -76,7 +77,24 @@ class Settings(BaseSettings):
     on_call_number: str | None = Field(None, description="paged when no peer is on shift")
     safety_emergency_reply: str | None = Field(None, description="overrides the default text")
     safety_urgent_reply: str | None = Field(None, description="overrides; may use {minutes}")
-    secret_key: str = Field("dev-only-change-me", description="signs console session cookies")
+    secret_key: str = Field(DEV_SECRET_KEY, description="signs console session cookies")
+
+    # --- outreach ---
+    outreach_checkin_days: str = Field("mon,thu", description="program default check-in days")
+    outreach_window: str = Field("10:00-12:00", description="default local sending window")
+    outreach_quiet_hours: str = Field("21:00-08:00", description="local; nothing is sent inside")
+    outreach_daily_cap: int = Field(1, ge=0, description="routine texts per local day")
+    outreach_weekly_cap: int = Field(3, ge=0, description="routine texts per local week")
+    outreach_nudges_count: bool = Field(False, description="appointment texts count to caps")
+    appointment_nudge_hours: str = Field("24,2", description="nudge this many hours before")
+    missed_followup_hours: float = Field(2.0, ge=0, description="after a missed appointment")
+    medication_every_days: int = Field(0, ge=0, description="default refill cadence; 0 = off")
+    reengage_after_days: int = Field(7, ge=1, description="silent this long -> one gentle text")
+    reengage_after_checkins: int = Field(3, ge=1, description="or this many unanswered")
+    reengage_peer_after_days: float = Field(2.0, gt=0, description="still silent -> peer request")
+    outreach_plan_minutes: float = Field(15.0, gt=0, description="how often outreach is planned")
+    outreach_retry_seconds: float = Field(30.0, gt=0, description="engine down: retry, doubles")
+    send_rate_per_second: float = Field(1.0, gt=0, description="texts per sec per sending number")
 
     log_level: str = Field("INFO", description="Python logging level")
 
@@ -84,6 +102,13 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _real_deployments_need_a_secret(self) -> Settings:
+        """With real Twilio credentials, console sessions must not be signed with a default."""
+        if not self.sandbox and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError("set SECRET_KEY (long, random) when Twilio credentials are set")
+        return self
 
     @property
     def action_port(self) -> int:

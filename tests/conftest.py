@@ -147,6 +147,7 @@ def make_settings(database_url: str, sandbox_url: str, **overrides: object) -> S
         outbox_backoff_seconds=0.2,
         outbox_backoff_max_seconds=1.0,
         turn_retry_seconds=0.5,
+        secret_key="test-secret-" + "x" * 20,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
