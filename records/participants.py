@@ -40,3 +40,17 @@ def enrol(
     session.add(participant)
     session.flush()
     return participant
+
+
+def find_participant(session: Session, ref: str, default_region: str = "US") -> Participant:
+    """A participant by public id ('p-...') or by phone number, as staff type them."""
+    ref = ref.strip()
+    if ref.startswith("p-"):
+        found = session.scalar(select(Participant).where(Participant.public_id == ref))
+    else:
+        found = session.scalar(
+            select(Participant).where(Participant.phone == to_e164(ref, default_region))
+        )
+    if found is None:
+        raise EnrolmentError("no participant with that id or number")
+    return found

@@ -7,6 +7,7 @@ so tests build their own `Settings(...)` instead of patching globals.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ SANDBOX_ACCOUNT_SID = "AC00000000000000000000000000000000"
 SANDBOX_AUTH_TOKEN = "sandbox-auth-token-not-a-secret"
 SANDBOX_FROM_NUMBER = "+12125550100"
 DEV_SECRET_KEY = "dev-only-change-me"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SPAN = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 
 
 class Settings(BaseSettings):
@@ -102,6 +105,33 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("outreach_checkin_days")
+    @classmethod
+    def _known_days(cls, value: str) -> str:
+        days = [d.strip().lower()[:3] for d in value.split(",") if d.strip()]
+        unknown = [d for d in days if d not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown day(s) {unknown}; use e.g. 'mon,thu' ('' for none)")
+        return ",".join(days)
+
+    @field_validator("outreach_window", "outreach_quiet_hours")
+    @classmethod
+    def _time_span(cls, value: str) -> str:
+        if not SPAN.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not a local time span like 21:00-08:00")
+        return value.strip()
+
+    @field_validator("appointment_nudge_hours")
+    @classmethod
+    def _hours_list(cls, value: str) -> str:
+        try:
+            hours = [float(h) for h in value.split(",") if h.strip()]
+        except ValueError as exc:
+            raise ValueError(f"{value!r}: give hours before the start, e.g. '24,2'") from exc
+        if any(h <= 0 or h > 24 * 14 for h in hours):
+            raise ValueError("appointment nudge hours must be between 0 and 336")
+        return ",".join(f"{h:g}" for h in hours)
 
     @model_validator(mode="after")
     def _real_deployments_need_a_secret(self) -> Settings:
