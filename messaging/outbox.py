@@ -18,6 +18,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from messaging import segments
+from messaging.pace import SendPace
 from records.clock import Clock
 from records.db import Database
 from records.models import Direction, Message, MessageKind, MessageStatus, OptOut
@@ -97,6 +98,8 @@ class OutboxSender:
         self.client = client
         self.settings = settings
         self.clock = clock
+        self.pace = SendPace(settings.send_rate_per_second)
+        self._sending_number = next(iter(settings.sender.values()))
 
     def send_due(self, limit: int = 20) -> int:
         """Send what is due now; returns how many rows were handled."""
@@ -152,6 +155,7 @@ class OutboxSender:
         self._record(message_id, outcome)
 
     def _deliver(self, message_id: int, to: str, body: str) -> SendOutcome:
+        self.pace.wait(self._sending_number)
         try:
             sent = self.client.messages.create(
                 to=to,
