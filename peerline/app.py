@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from bot.engine import RasaEngine
 from bot.gateway import GatewayDeps, build_gateway_router
+from bot.scheduler import Scheduler
 from bot.turns import TurnProcessor
 from bot.worker import Loop
 from escalation import cases
@@ -46,10 +47,14 @@ class Peerline:
         self.outbox = OutboxSender(
             self.db, build_twilio_client(self.settings), self.settings, self.clock
         )
+        self.scheduler = Scheduler(
+            self.db, self.engine, self.settings, self.clock, on_case_change=self.case_changed
+        )
         poll = self.settings.worker_poll_seconds
         self.outbox_loop = Loop("outbox", self.outbox.send_due, poll)
         self.turn_loop = Loop("turns", self._turn_step, poll)
         self.timer_loop = Loop("timers", self._timer_step, max(poll, 1.0))
+        self.outreach_loop = Loop("outreach", self._outreach_step, max(poll, 1.0))
 
     def case_changed(self, case_id: int) -> None:
         for listener in self.case_listeners:
@@ -71,12 +76,21 @@ class Peerline:
             self.case_changed(case_id)
         return 0  # always wait a poll interval: timers are about time passing
 
+    def _outreach_step(self) -> int:
+        sent = self.scheduler.step()
+        if sent:
+            self.outbox_loop.wake()
+        return 0  # outreach is about time passing: always wait a poll interval
+
     def start(self) -> None:
         self.turn_loop.start()
         self.outbox_loop.start()
         self.timer_loop.start()
+        self.outreach_loop.start()
 
     def stop(self) -> None:
+        self.outreach_loop.stop()
+        self.scheduler.release()
         self.timer_loop.stop()
         self.turn_loop.stop()
         self.outbox_loop.stop()

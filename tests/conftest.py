@@ -148,6 +148,8 @@ def make_settings(database_url: str, sandbox_url: str, **overrides: object) -> S
         outbox_backoff_max_seconds=1.0,
         turn_retry_seconds=0.5,
         secret_key="test-secret-" + "x" * 20,
+        outreach_checkin_days="",  # tests that want routine outreach ask for it
+        send_rate_per_second=100.0,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
