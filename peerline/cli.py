@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import secrets
 import sys
-from datetime import UTC, datetime
+import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 import uvicorn
@@ -16,7 +18,11 @@ from rich.progress import track
 from rich.table import Table
 from sqlalchemy import select
 
+from bot import outreach
 from bot.engine import RasaEngine, parse_intent
+from bot.politeness import Action, gather, rules_from
+from bot.scheduler import Scheduler
+from bot.worker import Loop
 from escalation import triage
 from escalation.auth import StaffError, add_staff, find_staff
 from escalation.triage import EngineNlu
@@ -24,10 +30,19 @@ from peerline import logs
 from peerline.app import create_app
 from peerline.engine_process import EngineError, EngineProcesses
 from records import migrate
+from records.clock import SystemClock
 from records.db import Database
 from records.models import Participant, StaffRole
-from records.participants import EnrolmentError, enrol
+from records.participants import EnrolmentError, enrol, find_participant
 from records.phones import InvalidPhoneNumber, mask, to_e164
+from records.schedules import (
+    ScheduleError,
+    add_appointment,
+    appointments_of,
+    mark_appointment,
+    parse_local,
+    set_schedule,
+)
 from records.settings import Settings
 
 app = typer.Typer(
@@ -37,6 +52,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 staff_app = typer.Typer(help="Peer console staff accounts.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
+schedule_app = typer.Typer(
+    help="Outreach: routines, previews, the scheduler.", no_args_is_help=True
+)
+app.add_typer(schedule_app, name="schedule")
+appointment_app = typer.Typer(help="Participants' appointments.", no_args_is_help=True)
+app.add_typer(appointment_app, name="appointment")
 console = Console()
 
 DEMO_PHONE = "+12125550101"
@@ -57,6 +78,12 @@ def enrol_participant(
     alias: Annotated[str, typer.Option(help="name or nickname the bot uses")],
     timezone: Annotated[str | None, typer.Option(help="IANA zone, e.g. America/Chicago")] = None,
     consented: Annotated[bool, typer.Option(help="the person agreed to texts today")] = True,
+    checkin_days: Annotated[
+        str | None, typer.Option(help="check-in days, e.g. mon,thu (default: the program's)")
+    ] = None,
+    window: Annotated[
+        str | None, typer.Option(help="local sending window, e.g. 10:00-12:00")
+    ] = None,
 ) -> None:
     """Enrol a participant so their texts reach the assistant."""
     settings = Settings()
@@ -71,8 +98,12 @@ def enrol_participant(
                 consented_at=datetime.now(UTC) if consented else None,
                 default_region=settings.default_region,
             )
+            if checkin_days is not None or window is not None:
+                set_schedule(
+                    session, participant, settings, checkin_days=checkin_days, window=window
+                )
             public_id, masked = participant.public_id, mask(participant.phone)
-    except (EnrolmentError, InvalidPhoneNumber) as exc:
+    except (EnrolmentError, InvalidPhoneNumber, ScheduleError) as exc:
         console.print(f"[red]not enrolled: {exc}[/red]")
         raise typer.Exit(2) from exc
     finally:
@@ -128,6 +159,194 @@ def staff_shift(
         console.print("[red]no staff member with that e-mail[/red]")
         raise typer.Exit(2)
     console.print(f"[green]{staff.display_name} is {'on' if on else 'off'} shift[/green]")
+
+
+ParticipantRef = Annotated[str, typer.Argument(help="participant id (p-...) or phone number")]
+
+
+@schedule_app.command("set")
+def schedule_set(
+    participant: ParticipantRef,
+    days: Annotated[str | None, typer.Option(help="check-in days, e.g. mon,thu ('' none)")] = None,
+    window: Annotated[str | None, typer.Option(help="local window, e.g. 10:00-12:00")] = None,
+    refill_every: Annotated[
+        int | None, typer.Option(help="refill reminder every N days (0: off)")
+    ] = None,
+    refill_from: Annotated[
+        str | None, typer.Option(help="first refill reminder day, YYYY-MM-DD")
+    ] = None,
+) -> None:
+    """Set a participant's own routine (what is not given keeps its value)."""
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        first = date.fromisoformat(refill_from) if refill_from else None
+        with db.session() as session:
+            person = find_participant(session, participant, settings.default_region)
+            schedule = set_schedule(
+                session,
+                person,
+                settings,
+                checkin_days=days,
+                window=window,
+                medication_every_days=refill_every,
+                medication_from=first,
+            )
+            summary = (
+                f"check-ins {schedule.checkin_days or 'none'}, window {schedule.send_window}, "
+                f"refills every {schedule.medication_every_days or 0} day(s)"
+            )
+    except (EnrolmentError, InvalidPhoneNumber, ScheduleError, ValueError) as exc:
+        console.print(f"[red]not changed: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    console.print(f"[green]{summary}[/green]")
+
+
+@schedule_app.command("preview")
+def schedule_preview(
+    participant: Annotated[str, typer.Option(help="participant id (p-...) or phone number")],
+    days: Annotated[int, typer.Option(min=1, max=60, help="how many days ahead")] = 7,
+) -> None:
+    """Show what would be sent and when, and why anything would be held or dropped."""
+    settings = Settings()
+    db = Database(settings.database_url)
+    now = datetime.now(UTC)
+    try:
+        with db.session() as session:
+            person = find_participant(session, participant, settings.default_region)
+            zone = ZoneInfo(person.timezone)
+            facts = gather(session, person, now, zone, rules_from(settings))
+            lines = outreach.preview(session, settings, person, facts, now, days)
+            title = f"{person.alias} ({person.public_id}), times in {person.timezone}"
+    except (EnrolmentError, InvalidPhoneNumber) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    if not lines:
+        why = (
+            "not consented, opted out or discharged"
+            if not facts.consented or facts.opted_out
+            else "nothing due"
+        )
+        console.print(f"nothing would be sent in the next {days} day(s): {why}")
+        return
+    table = Table("kind", "for", "would be sent", "held for", "dropped", title=title)
+    for line in lines:
+        dropped = line.verdict.action == Action.DROP
+        table.add_row(
+            line.kind,
+            f"{line.target_at.astimezone(zone):%a %b %d %H:%M}",
+            "" if dropped else f"{line.at.astimezone(zone):%a %b %d %H:%M}",
+            ", ".join(dict.fromkeys(line.held_for)),
+            line.verdict.reason or "" if dropped else "",
+        )
+    console.print(table)
+
+
+@schedule_app.command("run")
+def schedule_run() -> None:
+    """Run only the outreach scheduler (a second process is safe on PostgreSQL; on SQLite
+    one waits while another holds the lease). `peerline serve` runs one already."""
+    settings = Settings()
+    logs.configure(settings.log_level)
+    migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    engine = RasaEngine(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+    scheduler = Scheduler(db, engine, settings, SystemClock())
+    loop = Loop("outreach", scheduler.step, max(settings.worker_poll_seconds, 1.0))
+    loop.start()
+    console.print(f"[green]scheduler {scheduler.holder} running; Ctrl-C stops it[/green]")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        loop.stop()
+        scheduler.release()
+        engine.close()
+        db.dispose()
+
+
+@appointment_app.command("add")
+def appointment_add(
+    participant: ParticipantRef,
+    at: Annotated[str, typer.Option(help="local date and time, e.g. '2026-12-01 14:30'")],
+    kind: Annotated[str, typer.Option(help="intake, prescriber_visit, dosing, counselling, group")],
+    location: Annotated[str, typer.Option(help="a label safe to text")] = "",
+) -> None:
+    """Book an appointment; nudges follow before it (APPOINTMENT_NUDGE_HOURS)."""
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            person = find_participant(session, participant, settings.default_region)
+            starts = parse_local(at, person.timezone)
+            booked = add_appointment(
+                session,
+                person,
+                starts_at=starts,
+                kind=kind,
+                location=location,
+                now=datetime.now(UTC),
+            )
+            local = starts.astimezone(ZoneInfo(person.timezone))
+            shown = f"appointment {booked.id}: {booked.kind}, {local:%a %b %d %H:%M} local"
+    except (EnrolmentError, InvalidPhoneNumber, ScheduleError) as exc:
+        console.print(f"[red]not booked: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    console.print(f"[green]{shown}[/green]")
+
+
+@appointment_app.command("mark")
+def appointment_mark(
+    appointment_id: Annotated[int, typer.Argument(help="the appointment's number")],
+    status: Annotated[str, typer.Argument(help="attended, missed or cancelled")],
+) -> None:
+    """Record what happened; 'missed' starts a kind follow-up text."""
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            mark_appointment(session, appointment_id, status)
+    except ScheduleError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    console.print(f"[green]appointment {appointment_id} marked {status}[/green]")
+
+
+@appointment_app.command("list")
+def appointment_list(participant: ParticipantRef) -> None:
+    """A participant's appointments, in their own time zone, with their answers."""
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            person = find_participant(session, participant, settings.default_region)
+            zone = ZoneInfo(person.timezone)
+            table = Table("id", "when", "kind", "where", "status", "reason", title=person.alias)
+            for a in appointments_of(session, person):
+                table.add_row(
+                    str(a.id),
+                    f"{a.starts_at.astimezone(zone):%a %b %d %H:%M}",
+                    a.kind,
+                    a.location,
+                    a.status,
+                    a.answer_reason or "",
+                )
+    except (EnrolmentError, InvalidPhoneNumber) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+    console.print(table)
 
 
 @app.command("participants")

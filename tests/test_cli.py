@@ -8,7 +8,23 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = [[], ["db"], ["db", "upgrade"], ["enrol"], ["participants"], ["serve"], ["demo"]]
+COMMANDS = [
+    [],
+    ["db"],
+    ["db", "upgrade"],
+    ["enrol"],
+    ["participants"],
+    ["serve"],
+    ["demo"],
+    ["schedule"],
+    ["schedule", "set"],
+    ["schedule", "preview"],
+    ["schedule", "run"],
+    ["appointment"],
+    ["appointment", "add"],
+    ["appointment", "mark"],
+    ["appointment", "list"],
+]
 
 
 def peerline(*args: str, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -16,6 +32,7 @@ def peerline(*args: str, database_url: str | None = None) -> subprocess.Complete
         "PATH": str(Path(sys.executable).parent),
         "DATABASE_URL": database_url or "",
         "HOME": str(Path.home()),
+        "COLUMNS": "200",
     }
     return subprocess.run(
         [sys.executable, "-m", "peerline", *args],
@@ -76,3 +93,74 @@ def test_enrolling_the_same_phone_twice_is_refused(tmp_path: Path) -> None:
     assert peerline("enrol", "+12125550144", "--alias", "A", database_url=url).returncode == 0
     again = peerline("enrol", "212-555-0144", "--alias", "B", database_url=url)
     assert again.returncode == 2 and "already enrolled" in again.stdout
+
+
+def test_schedule_appointments_and_a_preview_that_says_why(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    peerline("db", "upgrade", database_url=url)
+    enrolled = peerline(
+        "enrol",
+        "+12125550145",
+        "--alias",
+        "Lee",
+        "--timezone",
+        "America/Denver",
+        "--checkin-days",
+        "mon,tue,wed,thu,fri,sat,sun",
+        "--window",
+        "10:00-10:30",
+        database_url=url,
+    )
+    assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+    changed = peerline("schedule", "set", "+12125550145", "--refill-every", "1", database_url=url)
+    assert changed.returncode == 0 and "refills every 1 day" in changed.stdout, changed.stdout
+    booked = peerline(
+        "appointment",
+        "add",
+        "(212) 555-0145",
+        "--at",
+        "2099-01-05 09:15",
+        "--kind",
+        "prescriber_visit",
+        database_url=url,
+    )
+    assert booked.returncode == 0 and "Mon Jan 05 09:15 local" in booked.stdout, booked.stdout
+    listing = peerline("appointment", "list", "+12125550145", database_url=url)
+    assert "prescriber visit" in listing.stdout and "scheduled" in listing.stdout
+    preview = peerline(
+        "schedule", "preview", "--participant", "+12125550145", "--days", "3", database_url=url
+    )
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    out = preview.stdout
+    assert "checkin" in out and "medication_nudge" in out
+    assert "daily_cap" in out, "a check-in and a refill reminder on one day: one is held"
+    assert "America/Denver" in out
+    marked = peerline("appointment", "mark", "1", "missed", database_url=url)
+    assert marked.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["schedule", "set", "+12125550146", "--days", "funday"], "unknown day"),
+        (["schedule", "set", "+12125550146", "--window", "9-5"], "time span"),
+        (["schedule", "set", "+12125550199", "--days", "mon"], "no participant"),
+        (["appointment", "add", "+12125550146", "--at", "soon", "--kind", "dosing"], "not a date"),
+        (
+            ["appointment", "add", "+12125550146", "--at", "2099-01-01 10:00", "--kind", "spa"],
+            "unknown kind",
+        ),
+        (["appointment", "mark", "99", "missed"], "no appointment"),
+        (["appointment", "mark", "1", "maybe"], "mark as one of"),
+    ],
+)
+def test_outreach_commands_refuse_bad_input_clearly(
+    tmp_path: Path, args: list[str], complaint: str
+) -> None:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    peerline("db", "upgrade", database_url=url)
+    peerline("enrol", "+12125550146", "--alias", "Jo", database_url=url)
+    result = peerline(*args, database_url=url)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert complaint in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
