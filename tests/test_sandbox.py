@@ -82,6 +82,7 @@ class World:
             twilio_account_sid=account_sid,
             twilio_auth_token=auth_token,
             twilio_api_base_url=f"{self.sandbox_url}/sandbox/twilio",
+            secret_key="sandbox-test-secret-key-0123456789",  # credentials need a real key
         )
 
 
@@ -413,3 +414,11 @@ def test_rebasing_is_a_no_op_against_real_twilio() -> None:
 )
 def test_phone_numbers_are_normalised(raw: str, expected: str | None) -> None:
     assert e164(raw) == expected
+
+
+def test_real_credentials_with_the_default_secret_key_are_refused() -> None:
+    """Console cookies signed with a published key could be forged: refuse to start."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(_env_file=None, twilio_account_sid="AC" + "2" * 32, twilio_auth_token="t")
