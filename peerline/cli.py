@@ -6,7 +6,9 @@ import csv
 import secrets
 import sys
 import time
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -17,6 +19,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import outreach
 from bot.engine import RasaEngine, parse_intent
@@ -40,6 +43,7 @@ from records.schedules import (
     add_appointment,
     appointments_of,
     mark_appointment,
+    parse_day,
     parse_local,
     set_schedule,
 )
@@ -64,6 +68,26 @@ DEMO_PHONE = "+12125550101"
 DEMO_ALIAS = "Sam"
 
 
+USER_ERRORS = (EnrolmentError, InvalidPhoneNumber, ScheduleError, StaffError)
+
+
+@contextmanager
+def records_session(refusal: str) -> Iterator[tuple[Settings, Session]]:
+    """One unit of work for a command: settings and a session, committed on success. Input
+    that the records refuse ends the command with its reason and exit code 2, not a
+    traceback."""
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            yield settings, session
+    except USER_ERRORS as exc:
+        console.print(f"[red]{refusal}: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Create or migrate the database named by DATABASE_URL."""
@@ -86,28 +110,18 @@ def enrol_participant(
     ] = None,
 ) -> None:
     """Enrol a participant so their texts reach the assistant."""
-    settings = Settings()
-    db = Database(settings.database_url)
-    try:
-        with db.session() as session:
-            participant = enrol(
-                session,
-                phone=phone,
-                alias=alias,
-                timezone=timezone or settings.default_timezone,
-                consented_at=datetime.now(UTC) if consented else None,
-                default_region=settings.default_region,
-            )
-            if checkin_days is not None or window is not None:
-                set_schedule(
-                    session, participant, settings, checkin_days=checkin_days, window=window
-                )
-            public_id, masked = participant.public_id, mask(participant.phone)
-    except (EnrolmentError, InvalidPhoneNumber, ScheduleError) as exc:
-        console.print(f"[red]not enrolled: {exc}[/red]")
-        raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
+    with records_session("not enrolled") as (settings, session):
+        participant = enrol(
+            session,
+            phone=phone,
+            alias=alias,
+            timezone=timezone or settings.default_timezone,
+            consented_at=datetime.now(UTC) if consented else None,
+            default_region=settings.default_region,
+        )
+        if checkin_days is not None or window is not None:
+            set_schedule(session, participant, settings, checkin_days=checkin_days, window=window)
+        public_id, masked = participant.public_id, mask(participant.phone)
     console.print(f"[green]enrolled {alias} ({masked}) as {public_id}[/green]")
 
 
@@ -125,18 +139,10 @@ def staff_add(
     if not secret:
         console.print("[red]give a password with --password-stdin or --password[/red]")
         raise typer.Exit(2)
-    settings = Settings()
-    db = Database(settings.database_url)
-    try:
-        with db.session() as session:
-            staff = add_staff(session, email, name, role, secret)
-            staff.phone = to_e164(phone, settings.default_region) if phone else None
-            staff_id = staff.id
-    except (StaffError, InvalidPhoneNumber) as exc:
-        console.print(f"[red]not added: {exc}[/red]")
-        raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
+    with records_session("not added") as (settings, session):
+        staff = add_staff(session, email, name, role, secret)
+        staff.phone = to_e164(phone, settings.default_region) if phone else None
+        staff_id = staff.id
     console.print(f"[green]added {role} {name} (staff {staff_id})[/green]")
 
 
@@ -146,15 +152,10 @@ def staff_shift(
     on: Annotated[bool, typer.Option("--on/--off", help="on shift: gets pages")],
 ) -> None:
     """Start or end someone's shift: on-shift peers and supervisors are paged for new cases."""
-    settings = Settings()
-    db = Database(settings.database_url)
-    try:
-        with db.session() as session:
-            staff = find_staff(session, email)
-            if staff is not None:
-                staff.on_shift = on
-    finally:
-        db.dispose()
+    with records_session("shift not changed") as (_settings, session):
+        staff = find_staff(session, email)
+        if staff is not None:
+            staff.on_shift = on
     if staff is None:
         console.print("[red]no staff member with that e-mail[/red]")
         raise typer.Exit(2)
@@ -177,30 +178,21 @@ def schedule_set(
     ] = None,
 ) -> None:
     """Set a participant's own routine (what is not given keeps its value)."""
-    settings = Settings()
-    db = Database(settings.database_url)
-    try:
-        first = date.fromisoformat(refill_from) if refill_from else None
-        with db.session() as session:
-            person = find_participant(session, participant, settings.default_region)
-            schedule = set_schedule(
-                session,
-                person,
-                settings,
-                checkin_days=days,
-                window=window,
-                medication_every_days=refill_every,
-                medication_from=first,
-            )
-            summary = (
-                f"check-ins {schedule.checkin_days or 'none'}, window {schedule.send_window}, "
-                f"refills every {schedule.medication_every_days or 0} day(s)"
-            )
-    except (EnrolmentError, InvalidPhoneNumber, ScheduleError, ValueError) as exc:
-        console.print(f"[red]not changed: {exc}[/red]")
-        raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
+    with records_session("not changed") as (settings, session):
+        person = find_participant(session, participant, settings.default_region)
+        schedule = set_schedule(
+            session,
+            person,
+            settings,
+            checkin_days=days,
+            window=window,
+            medication_every_days=refill_every,
+            medication_from=parse_day(refill_from) if refill_from else None,
+        )
+        summary = (
+            f"check-ins {schedule.checkin_days or 'none'}, window {schedule.send_window}, "
+            f"refills every {schedule.medication_every_days or 0} day(s)"
+        )
     console.print(f"[green]{summary}[/green]")
 
 
@@ -210,21 +202,13 @@ def schedule_preview(
     days: Annotated[int, typer.Option(min=1, max=60, help="how many days ahead")] = 7,
 ) -> None:
     """Show what would be sent and when, and why anything would be held or dropped."""
-    settings = Settings()
-    db = Database(settings.database_url)
     now = datetime.now(UTC)
-    try:
-        with db.session() as session:
-            person = find_participant(session, participant, settings.default_region)
-            zone = ZoneInfo(person.timezone)
-            facts = gather(session, person, now, zone, rules_from(settings))
-            lines = outreach.preview(session, settings, person, facts, now, days)
-            title = f"{person.alias} ({person.public_id}), times in {person.timezone}"
-    except (EnrolmentError, InvalidPhoneNumber) as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
+    with records_session("no preview") as (settings, session):
+        person = find_participant(session, participant, settings.default_region)
+        zone = ZoneInfo(person.timezone)
+        facts = gather(session, person, now, zone, rules_from(settings))
+        lines = outreach.preview(session, settings, person, facts, now, days)
+        title = f"{person.alias} ({person.public_id}), times in {person.timezone}"
     if not lines:
         why = (
             "not consented, opted out or discharged"
@@ -279,27 +263,14 @@ def appointment_add(
     location: Annotated[str, typer.Option(help="a label safe to text")] = "",
 ) -> None:
     """Book an appointment; nudges follow before it (APPOINTMENT_NUDGE_HOURS)."""
-    settings = Settings()
-    db = Database(settings.database_url)
-    try:
-        with db.session() as session:
-            person = find_participant(session, participant, settings.default_region)
-            starts = parse_local(at, person.timezone)
-            booked = add_appointment(
-                session,
-                person,
-                starts_at=starts,
-                kind=kind,
-                location=location,
-                now=datetime.now(UTC),
-            )
-            local = starts.astimezone(ZoneInfo(person.timezone))
-            shown = f"appointment {booked.id}: {booked.kind}, {local:%a %b %d %H:%M} local"
-    except (EnrolmentError, InvalidPhoneNumber, ScheduleError) as exc:
-        console.print(f"[red]not booked: {exc}[/red]")
-        raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
+    with records_session("not booked") as (settings, session):
+        person = find_participant(session, participant, settings.default_region)
+        starts = parse_local(at, person.timezone)
+        booked = add_appointment(
+            session, person, starts_at=starts, kind=kind, location=location, now=datetime.now(UTC)
+        )
+        local = starts.astimezone(ZoneInfo(person.timezone))
+        shown = f"appointment {booked.id}: {booked.kind}, {local:%a %b %d %H:%M} local"
     console.print(f"[green]{shown}[/green]")
 
 
@@ -309,53 +280,35 @@ def appointment_mark(
     status: Annotated[str, typer.Argument(help="attended, missed or cancelled")],
 ) -> None:
     """Record what happened; 'missed' starts a kind follow-up text."""
-    settings = Settings()
-    db = Database(settings.database_url)
-    try:
-        with db.session() as session:
-            mark_appointment(session, appointment_id, status)
-    except ScheduleError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
+    with records_session("not marked") as (_settings, session):
+        mark_appointment(session, appointment_id, status)
     console.print(f"[green]appointment {appointment_id} marked {status}[/green]")
 
 
 @appointment_app.command("list")
 def appointment_list(participant: ParticipantRef) -> None:
     """A participant's appointments, in their own time zone, with their answers."""
-    settings = Settings()
-    db = Database(settings.database_url)
-    try:
-        with db.session() as session:
-            person = find_participant(session, participant, settings.default_region)
-            zone = ZoneInfo(person.timezone)
-            table = Table("id", "when", "kind", "where", "status", "reason", title=person.alias)
-            for a in appointments_of(session, person):
-                table.add_row(
-                    str(a.id),
-                    f"{a.starts_at.astimezone(zone):%a %b %d %H:%M}",
-                    a.kind,
-                    a.location,
-                    a.status,
-                    a.answer_reason or "",
-                )
-    except (EnrolmentError, InvalidPhoneNumber) as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
+    with records_session("no list") as (settings, session):
+        person = find_participant(session, participant, settings.default_region)
+        zone = ZoneInfo(person.timezone)
+        table = Table("id", "when", "kind", "where", "status", "reason", title=person.alias)
+        for a in appointments_of(session, person):
+            table.add_row(
+                str(a.id),
+                f"{a.starts_at.astimezone(zone):%a %b %d %H:%M}",
+                a.kind,
+                a.location,
+                a.status,
+                a.answer_reason or "",
+            )
     console.print(table)
 
 
 @app.command("participants")
 def list_participants() -> None:
     """List enrolled participants (numbers masked)."""
-    settings = Settings()
-    db = Database(settings.database_url)
     table = Table("id", "alias", "phone", "time zone", "status", "consented")
-    with db.session() as session:
+    with records_session("no list") as (_settings, session):
         for p in session.scalars(select(Participant).order_by(Participant.id)):
             table.add_row(
                 p.public_id,
@@ -365,7 +318,6 @@ def list_participants() -> None:
                 p.status,
                 "yes" if p.consented_at else "no",
             )
-    db.dispose()
     console.print(table)
 
 

@@ -137,6 +137,14 @@ KINDS = {k.value.replace(" ", "_"): k for k in AppointmentKind} | {
 LOCATION_OK = re.compile(r"[\w .,'#&()/-]*")
 
 
+def parse_day(text: str) -> date:
+    """'2026-12-01' -> a date, or a clear ScheduleError."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ScheduleError(f"{text!r} is not a day like 2026-12-01") from exc
+
+
 def parse_local(when: str, zone: str) -> datetime:
     """'2026-12-01 14:30' in the participant's zone -> aware UTC."""
     try:

@@ -64,6 +64,19 @@ def rows(db: Database, kind: OutreachKind | None = None) -> list[Outreach]:
         return list(session.scalars(query))
 
 
+def sent_checkin(participant_id: int, at: datetime) -> Outreach:
+    """A check-in that went out at `at`."""
+    return Outreach(
+        participant_id=participant_id,
+        kind=OutreachKind.CHECKIN,
+        target_at=at,
+        due_at=at,
+        expires_at=at + timedelta(hours=12),
+        status=OutreachStatus.SENT,
+        sent_at=at,
+    )
+
+
 def plan(db: Database, settings: Settings, now: datetime) -> int:
     with db.session() as session:
         return outreach.plan(session, settings, now)
@@ -336,17 +349,7 @@ def test_caps_count_sends_on_the_participants_local_day(db: Database) -> None:
     pid = person(db)
     late_evening = local(2026, 11, 4, 23, 30)
     with db.session() as session:
-        session.add(
-            Outreach(
-                participant_id=pid,
-                kind=OutreachKind.CHECKIN,
-                target_at=late_evening,
-                due_at=late_evening,
-                expires_at=late_evening + timedelta(hours=1),
-                status=OutreachStatus.SENT,
-                sent_at=late_evening,
-            )
-        )
+        session.add(sent_checkin(pid, late_evening))
     with db.session() as session:
         participant = session.get_one(Participant, pid)
         same_day = gather(session, participant, local(2026, 11, 4, 23, 45), NEW_YORK, RULES)
@@ -395,19 +398,7 @@ def test_three_unanswered_checkins_bring_the_gentle_text_forward(db: Database) -
     consented = local(2026, 11, 1, 9)
     pid = person(db, since=consented)
     with db.session() as session:  # daily check-ins went out and were never answered
-        for day in range(3):
-            at = local(2026, 11, 2 + day, 10)
-            session.add(
-                Outreach(
-                    participant_id=pid,
-                    kind=OutreachKind.CHECKIN,
-                    target_at=at,
-                    due_at=at,
-                    expires_at=at + timedelta(hours=12),
-                    status=OutreachStatus.SENT,
-                    sent_at=at,
-                )
-            )
+        session.add_all(sent_checkin(pid, local(2026, 11, 2 + day, 10)) for day in range(3))
     plan(db, settings, local(2026, 11, 4, 10, 30))  # day 3 of silence, not 7
     [text] = rows(db, OutreachKind.REENGAGE)
     assert text.due_at < consented + timedelta(days=7)

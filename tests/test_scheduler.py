@@ -251,11 +251,17 @@ def test_a_missed_appointment_gets_a_kind_follow_up(db: Database, rasa: RasaEngi
     assert row.sent_at is not None and row.sent_at >= starts + timedelta(hours=2)
 
 
-def test_silence_gets_one_gentle_text_then_a_peer_request(db: Database, rasa: RasaEngine) -> None:
+def silent_for_a_week(db: Database, rasa: RasaEngine) -> tuple[int, Scheduler, ManualClock]:
+    """A person silent since consenting a week ago, once the gentle text has gone out."""
     [pid] = enrol_people(db, 1, since=MONDAY_7AM - timedelta(days=6))
     clock = ManualClock(MONDAY_7AM)
     scheduler = Scheduler(db, rasa, settings_for(db, outreach_checkin_days=""), clock)
     run_until(scheduler, clock, MONDAY_7AM + timedelta(days=1, hours=6), step=60)
+    return pid, scheduler, clock
+
+
+def test_silence_gets_one_gentle_text_then_a_peer_request(db: Database, rasa: RasaEngine) -> None:
+    pid, scheduler, clock = silent_for_a_week(db, rasa)
     [text] = nudges(db, pid)
     assert "check-in" in text.body.lower() or "check in" in text.body.lower()
     run_until(scheduler, clock, clock.now() + timedelta(days=2, hours=1), step=60)
@@ -270,10 +276,7 @@ def test_silence_gets_one_gentle_text_then_a_peer_request(db: Database, rasa: Ra
 def test_a_reply_after_the_gentle_text_cancels_the_peer_request(
     db: Database, rasa: RasaEngine
 ) -> None:
-    [pid] = enrol_people(db, 1, since=MONDAY_7AM - timedelta(days=6))
-    clock = ManualClock(MONDAY_7AM)
-    scheduler = Scheduler(db, rasa, settings_for(db, outreach_checkin_days=""), clock)
-    run_until(scheduler, clock, MONDAY_7AM + timedelta(days=1, hours=6), step=60)
+    pid, scheduler, clock = silent_for_a_week(db, rasa)
     assert len(nudges(db, pid)) == 1
     with db.session() as session:  # they answer
         session.add(
