@@ -106,10 +106,13 @@ def test_a_checkin_goes_out_once_in_the_window(db: Database, rasa: RasaEngine) -
     assert sent, "the check-in should have gone out"
     assert "check-in" in sent[0].body.lower()
     assert all(m.status == MessageStatus.PENDING for m in sent)  # in the outbox, in order
-    local = sent[0].created_at.astimezone(NEW_YORK)
-    assert 10 <= local.hour < 12
     [row] = outreach_rows(db, OutreachKind.CHECKIN)
     assert row.status == OutreachStatus.SENT and row.message_id == sent[0].id
+    assert 10 <= row.target_at.astimezone(NEW_YORK).hour < 12  # inside the window
+    # sent at the first scheduler step after it fell due (steps are 15 minutes here)
+    assert row.sent_at is not None
+    assert timedelta(0) <= row.sent_at - row.target_at <= timedelta(minutes=15)
+    assert sent[0].created_at == row.sent_at
 
 
 def test_nothing_is_sent_while_a_case_is_open_then_it_goes(db: Database, rasa: RasaEngine) -> None:
