@@ -99,12 +99,13 @@ STRONG_DRUGS = (
     r"cocaine|meth|benzos?|xanax|xanex|xans?|xannies|zannies|zanax|xanbars|klonopin|"
     r"klonnies|kpins?|valium|ativan|alprazolam|clonazepam|lorazepam|gabbies|somas"
 )
+# Ingestion verbs ("swallowed", "downed", "crushed") count too: pills are often swallowed.
 USE_VERBS = (
     r"used|use|using|uses|did|do|doing|done|took|take|taking|shot|shoot|shooting|shot up|"
     r"snorted|snort|snorting|sniffed|sniff|sniffing|smoked|smoke|smoking|popped|pop|popping|"
     r"bought|buy|buying|copped|cop|copping|scored|score|scoring|got|get|getting|grabbed|"
     r"picked up|pick up|hit|banged|bang|banging|slammed|railed|tried|bumped|high on|"
-    r"mixed|mixing"
+    r"mixed|mixing|swallowed|swallow|swallowing|downed|chewed|crushed"
 )
 WEAK_FILL = (
     r"(?:some |a little |a lil |a bit of |a few |a couple |a couple of |a bag of |a bundle of |"
@@ -158,28 +159,43 @@ NOW_MARKERS = (
     r"idk what to do|dont know what to do|tonight|tn|ahora|ahorita|ayuda|auxilio|rapido|"
     r"esta noche|que hago)\b"
 )
+# "(?<!ago )today": in "2 years ago today" the today is an anniversary, not news.
 RECENT_MARKERS = (
     r"\b(?:yesterday|last night|this morning|earlier|the other day|over the weekend|"
     r"last weekend|last week|this week|few days ago|couple days ago|\d days ago|two days ago|"
     r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tues|wednes|thurs|fri|satur|sun)"
-    r"day night|today|this afternoon|few hours ago|an hour ago|\d+ hours ago|lately|again|"
+    r"day night|(?<!ago )today|this afternoon|few hours ago|an hour ago|\d+ hours ago|lately|again|"
     r"recently|anoche|ayer|hoy|esta manana|otra vez|de nuevo)\b"
 )
+# Clean time ("2 years clean") is not here: told with a relapse it dates the recovery,
+# not the use ("i was 4 years clean and relapsed").
 REMOTE_MARKERS = (
     r"\b(?:last year|years ago|year ago|yrs ago|months ago|month ago|mos ago|a while ago|"
     r"back in|back then|back when|in (?:19|20)\d\d|when i was (?:younger|a kid|a teen|"
     r"little|in high school|using|in active|still using|out there|on the street)|"
     r"before i got (?:clean|sober|on|into)|before (?:treatment|recovery|the program|my kids)|"
     r"in my active|active addiction|in the past|history of|since i got (?:clean|"
-    r"sober)|\d+ (?:years|yrs|months|mos) (?:clean|sober|ago|in)|first time i|used to|"
-    r"funeral|memorial|passed away|died|rip|anniversary|in heaven|lost (?:him|her|them|"
-    r"my \w+) to|hace (?:anos|meses|un ano|mucho)|el ano pasado|murio|fallecio|en paz "
-    r"descanse)\b"
+    r"sober)|\d+ (?:years|yrs|months|mos) (?:ago|in)|first time i|used to|"
+    r"hace (?:anos|meses|un ano|mucho)|el ano pasado)\b"
+)
+# Loss words: they date an event as past only when the words around it agree.
+LOSS_MARKERS = (
+    r"\b(?:funeral|memorial|passed away|died|rip|anniversary|in heaven|lost (?:him|her|them|"
+    r"my \w+) to|murio|fallecio|en paz descanse)\b"
 )
 # Someone's death told as news or grief: support for the participant, not a rescue.
 GRIEF_MARKERS = (
     r"\b(?:funeral|memorial|wake for|anniversary|rip|r i p|in heaven|rest in peace|"
     r"passed away|miss (?:him|her|them) so)\b"
+)
+# An overdose told as a story or a share, to or by someone: read as history unless a
+# recent time word says otherwise ("told my sponsor about my overdose last night").
+STORY_MARKERS = (
+    r"\b(?:talked|talking|talks|talk|spoke|speaking|speaks|shared|sharing|shares|told|"
+    r"tell|telling|tells|opened up|wrote|writing|asked (?:me|us|him|her) about) (?:\w+ ){0,3}"
+    r"(?:about|of|including|the truth)\b|\bincluding (?:the|my|her|his|their)\b|"
+    r"\b(?:her|his|their|my) (?:story|testimony|share|qualification|recovery story)\b|"
+    r"\b(?:speaker|speakers|documentary|podcast|book|memoir)\b"
 )
 DEATH_MARKERS = r"\b(?:died|passed|passed away|dead|killed (?:him|her|them))\b"
 # Words that make a suicidal thought a plan: timing, means, preparation.
@@ -232,6 +248,10 @@ IDIOMS: tuple[str, ...] = (
     r"meds|medication|tylenol|insulin|bars|boy|dope|coke|crack|meth|\w+ pills)\b)\w+",
     r"\boverdos\w* (?:prevention|awareness|training|kit|kits|rates?|deaths|response|"
     r"reversal|class|hotline|crisis|epidemic|education|statistics|numbers)\b",
+    # An overdose in the media: "that overdose on the news", "saw the overdose on tiktok".
+    r"\boverdos\w* (?:\w+ ){0,3}(?:on|in) (?:the )?(?:news|tv|radio|paper|newspaper|"
+    r"facebook|fb|tiktok|instagram|insta|twitter|reddit|youtube|internet|show|movie|"
+    r"episode|article)\b",
     r"\b(?:documentary|article|news|video|show|podcast|class|training|story|report|lecture|"
     r"presentation|episode|movie|book|post|stats|statistics|study) (?:\w+ )?(?:about|on|"
     r"of) (?:\w+ )?(?:fent\w*|overdos\w*|heroin|opioids?|suicide|xylazine|tranq|addiction|"
@@ -264,6 +284,23 @@ IDIOMS: tuple[str, ...] = (
     r"it close|out|in line)\b",
     r"\b(?:nod|nodding|nodded|nods) (?:along|my head|in agreement|yes|at)\b",
     r"\bnodded off (?:watching|during|in|on the couch|at church)\b",
+    # A kitchen or work cut, and the bleeding that goes with it.
+    r"\bcut (?:my|his|her|their) (?:finger|thumb|hand|lip|foot|toe|knee|chin|palm) (?:\w+ ){0,2}"
+    r"(?:cooking|shaving|chopping|slicing|opening|at work|on (?:a|the) \w+|with (?:a|the) "
+    r"(?:knife|box cutter|can))\b(?: [^\s|]+){0,8}",
+    # The drug named as a public problem: "the fentanyl crisis", "the news keeps talking
+    # about fent".
+    r"\b(?:fent\w*|opioid|overdose|xylazine|tranq) (?:crisis|epidemic|outbreak|problem in "
+    r"(?:the|this|our|my) (?:city|town|area|country|state|county))\b",
+    r"\b(?:news|article|reporter|paper|podcast|tv|mayor|governor|president|police|doctor) "
+    r"(?:\w+ ){0,2}(?:talking|talks|talked|reporting|reports|reported|says|said|warned|warns|"
+    r"warning) (?:about |that )?(?:\w+ ){0,3}(?:fent\w*|overdos\w*|xylazine|tranq|opioids?)\b",
+    # Spare naloxone handed on, not given to someone who stopped breathing.
+    r"\b(?:gave|give|giving|passed|handed) (?:\w+ ){0,2}(?:old|extra|spare|expired|expiring|"
+    r"backup|unused) (?:narcan|naloxone)\b(?: (?:kits?|spray|box))?",
+    # An overdose told as news: "saw on the news that 3 people overdosed downtown".
+    r"\b(?:on|in) the (?:news|paper|newspaper|radio) (?:\w+ ){0,6}overdos\w*",
+    r"\b(?:nose|nosebleed|gums?) (?:\w+ ){0,2}bleed\w*(?: \w+){0,3}",
     r"\b(?:using|use|used) (?:my|the|a|an|his|her|their|your|it|this|that|google|uber|"
     r"lyft|the bus|public|coupons?|words) (?:\w+ )?(?:to|for|phone|bus|car|card|app|"
     r"computer)\b",
@@ -273,7 +310,15 @@ IDIOMS: tuple[str, ...] = (
     r"(?<!did )(?<!drop )(?<!pop )(?<!take )(?<!like )\b(?:no|one|two|1|2|zero|full|few) "
     r"bars\b",
     r"\b(?:chocolate|candy|granola|protein|snack|ice cream|soap|gold|metal|iron|monkey|"
-    r"spitting|spit|rap|rapping|gay|sports?|dive|karaoke|hit the|the) bars?\b",
+    # "the bars" is a place, unless a use verb comes right before ("swallowed the bars").
+    r"spitting|spit|rap|rapping|gay|sports?|dive|karaoke|hit the|(?<!swallowed )(?<!took )"
+    r"(?<!popped )(?<!ate )(?<!downed )(?<!crushed )(?<!snorted )(?<!bought )(?<!copped )"
+    r"(?<!got )(?<!had )(?<!did )(?<!of )(?<!sold )the) bars?\b",
+    # Bars as lyrics: "this verse got bars", "he be spitting bars", "new track has bars".
+    r"\b(?:song|songs|track|tracks|verse|verses|rap|rapper|rappers|album|mixtape|freestyle|"
+    r"lyrics|cypher|drill|mc|emcee|new) (?:\w+ ){0,3}?(?:got|gots|has|"
+    r"had|have|be|is|spitting|spittin|spits|spit|dropping|dropped|drops|with) (?:some |hard |"
+    r"crazy |mad |real |straight |nothing but |hella |so many |all )?bars\b",
     r"\b(?:feeling|feelin|got|have|had|sing|singing) (?:the |a little |a lil )?blues\b",
     r"\bthe blues (?:music|band|festival|brothers|singer|bar|club|concert)\b",
     r"\b(?:my|our|his|her|good|little|big|oldest|youngest|baby|the) boy\b",
@@ -316,6 +361,11 @@ IDIOMS: tuple[str, ...] = (
     r"\b(?:is it true|do (?:they|yall|you|u|clinics|pharmacies)|does (?:the|anyone|\w+)|are "
     r"there|where do (?:they|people)|how do|what are|anyone know if) (?:\w+ ){0,6}?(?:fent\w* "
     r"|fentanyl |drug |xylazine |tranq )?test(?:ing)? strips?\b(?: \w+){0,8}",
+    # A question whose subject is the strips themselves ("can fent test strips pick up
+    # tranq"), unlike a request for them ("can u get me some").
+    r"(?:^|(?<=\| ))(?:can|could|will|would|should|do|does|are|is|how|what|which|why|when|"
+    r"where) (?:the |these |those |your |yalls )?(?:fent\w* |fentanyl |drug |xylazine |"
+    r"tranq )?test(?:ing)? strips?\b(?: \w+){0,8}",
     r"\b(?:narcan|naloxone)(?: kits?| spray)? (?:for (?:my|our|the|a|his|her) (?:\w+ ){0,2}?"
     r"(?:house|home|place|car|work|job|purse|bag|office|friends?|family|mom|moms|dad|dads|"
     r"kids?|brother|sister|cousin|neighbor|roommate|shelter|church|school|apartment|"
@@ -329,12 +379,24 @@ JOKE_CAUSES = (
     r"coworker|game|team|refs?|score|workout|gym|leg day|traffic|heat|cold|weather|movie|"
     r"show|episode|video|song|meme|cringe|embarrass\w*|hangover|date|line|wait|food|pizza|"
     r"spicy|hot sauce|meeting|kids|toddler|laundry|dishes|sun|monday|mondays|taxes|dmv|"
-    r"wifi|phone|season finale|finale|concert|tickets?)\b"
+    r"wifi|phone|season finale|finale|concert|tickets?|lose|loses|win|wins|playoffs|"
+    r"super bowl|hike|run|practice|cardio|spin class)\b"
 )
 LAUGHS = r"\b(?:lol|lmao|haha|skull|jk|jp|just kidding|crying laughing|dead lol|lmfao|ha)\b"
 JOKE_WORDS = r"\b(?:die|died|dead|dying)\b"
 
 # --- the rules ------------------------------------------------------------------------
+
+# The texter's own death, as something that might just happen: "i didnt wake up",
+# "a bus hit me".
+DEATH_OF_ME = (
+    r"(?:i (?:\w+ )?(?:died|die|didnt wake up|dont wake up|never woke up|never wake up|wasnt "
+    r"here|werent here|was gone|were gone|got hit|get hit|got killed|get killed|overdosed|"
+    r"just died|stopped breathing|crashed|just disappeared)|(?:a |the |some )?(?:\w+ )?(?:bus|"
+    r"car|truck|train|semi|plane|meteor|piano|lightning|bullet|tree|drunk driver) (?:\w+ )?"
+    r"(?:(?:hit|hits|killed|kills|took|takes|fell on|falls on|ran over|runs over) me|(?:ran|"
+    r"runs|run) me (?:over|down)))"
+)
 
 E = Level.EMERGENCY
 U = Level.URGENT
@@ -362,9 +424,10 @@ OVERDOSE_RULES: tuple[Rule, ...] = (
     Rule(
         "overdose_now",
         E,
-        r"\bbreathing (?:is )?(?:weird|funny|slow|shallow|strange|wrong|really slow|so slow|"
-        r"slowly|weird|barely)\b|\bgurgl\w*|\bgasping\b|\bsnor\w* (?:weird|funny|strange|"
-        r"loud and|like|really loud)|\bdeath rattle\b|\bchoking on (?:his|her|their) (?:own )?"
+        r"\bbreathing (?:is |real |really |so |super |hella |mad |kinda |all |like )*(?:weird|"
+        r"funny|slow|shallow|strange|wrong|slowly|barely)\b|\bgurgl\w*|\bgasping\b|\bsnor\w* "
+        r"(?:(?:real |really |so |super |hella |mad |kinda |all )*(?:weird|funny|strange)|loud "
+        r"and|like|really loud)|\bdeath rattle\b|\bchoking on (?:his|her|their) (?:own )?"
         r"(?:vomit|throw up|puke)",
         negatable=False,
         temporal=True,
@@ -375,9 +438,16 @@ OVERDOSE_RULES: tuple[Rule, ...] = (
         rf"\b(?:unresponsive|non responsive|not responsive|nonresponsive|"
         rf"(?:cant|couldnt|cannot) (?:get )?(?:{THIRD}|\w+) (?:to )?(?:wake|up|respond)|"
         rf"(?:cant|couldnt|cannot) wake (?:{THIRD}|\w+)(?: up)?|wont come to|stopped moving|"
-        rf"limp|passed out cold|"
+        # Eyes rolled back or shut; someone "still out" after help came.
+        rf"limp|passed out cold|eyes (?:are |r |keep )?(?:rolled|rolling|rolled up|rolling up) "
+        rf"back|(?:wont|cant|doesnt|isnt|not|wouldnt|cannot|couldnt) (?:\w+ )?open(?:ing)? "
+        rf"(?:his|her|their) eyes\b(?! (?:to|for|at|when|and look))|"
+        rf"(?:hes|shes|theyre|he is|she is|they are|{PERSON}) (?:\w+ )?still (?:out|not "
+        rf"(?:up|awake|breathing|responding|waking up)|unconscious)(?= ?(?:\||$|cold|and|but|"
+        rf"after))|"
         rf"found {THIRD} (?:\w+ )?(?:out|down|on the floor|passed out|slumped|blue|cold|"
-        rf"unconscious)|slumped over|unconscious|not conscious)\b|"
+        rf"unconscious)|found (?:{PERSON}|him|her|them) (?:\w+ )?(?:on|in) (?:the|his|her|"
+        rf"their) (?:\w+ )?(?:floor|ground|toilet|tub)|slumped over|unconscious|not conscious)\b|"
         rf"(?<!\bi )(?<!\byou )(?<!\bwe )(?<!\bu )(?<!\balarm )\b(?:not|isnt|aint|wont|"
         rf"wouldnt|still not|doesnt|didnt|hasnt) (?:even )?(?:wake|waking|woke|respond|"
         rf"responding|move|moving|come to|coming to)\b(?! (?:me|us|you|u|to (?:my|texts|"
@@ -415,6 +485,13 @@ OVERDOSE_RULES: tuple[Rule, ...] = (
         rf"free))|\bneed (?:the |some |a )?(?:narcan|naloxone) (?:now|asap|hurry|quick|fast|"
         rf"please|help|rn|right now)\b"
         rf"|\b(?:narcan|naloxone|nalox) (?:isnt|not|didnt|aint|wont|doesnt) (?:\w+ )?work"
+        # Naloxone that did nothing; doses counted ("3 doses of the nose narcan").
+        rf"|\b(?:narcan|naloxone|nalox|the spray)(?: spray| dose| doses| shot)? (?:(?:isnt|not|"
+        rf"didnt|aint|wont|doesnt|did not|hasnt|barely) (?:\w+ )?(?:work|working|do (?:nothing|"
+        rf"anything|shit|much)|doing (?:nothing|anything|shit|much)|help|helping|bring|wake|"
+        rf"kick|nothing)|(?:did|does|is doing|done) (?:nothing|jack|shit))\b"
+        rf"|\b(?:\d+|two|three|four|a second|another|2nd|3rd|both) (?:doses?|sprays?|"
+        rf"shots?|hits?|rounds?) (?:of )?(?:the )?(?:\w+ )?(?:narcan|naloxone)\b"
         rf"|\bnarcan\w* (?:him|her|them|my|his|me)\b"
         rf"|\b(?:got|get|been|was|were) narcan(?:ned|ed|d)\b",
         negatable=False,
@@ -467,7 +544,10 @@ OVERDOSE_RULES: tuple[Rule, ...] = (
         r"moviendo)\b(?! (?:a )?(?:mis|los|las|el|la|mensajes|llamadas|textos|telefono|cel))|"
         r"\bsobredosis\b|\b(?:esta|se puso|se esta poniendo|se ve|se le ven|tiene los "
         r"labios|tiene la cara|labios|cara|boca) (?:\w+ )?(?:morad[oa]s?|azul(?:es)?|gris)\b|"
-        r"\binconsciente\b|\bconvulsion\w*|\bespuma por la boca\b",
+        r"\binconsciente\b|\bconvulsion\w*|\bespuma por la boca\b|"
+        # Spanish: the narcan did nothing ("el narcan no funciono").
+        r"\b(?:narcan|naloxona) (?:no|ya no|casi no) (?:funciona|funciono|sirve|sirvio|hace "
+        r"nada|hizo nada|le hizo nada|lo desperto|la desperto)\b",
         negatable=False,
         temporal=True,
     ),
@@ -475,8 +555,12 @@ OVERDOSE_RULES: tuple[Rule, ...] = (
         "emergency_services",
         E,
         r"\b(?:call|calling|called|should i call|should we call|dial|dialed|get) "
-        r"(?:911|an ambulance|the ambulance|ems|paramedics|for help)\b|\bambulance (?:is )?"
-        r"(?:on (?:the|its) way|coming|here)\b",
+        # Help already called and on its way: "911 on the way", "ambulance is 20 min out".
+        r"(?:911|an ambulance|the ambulance|ems|paramedics|for help)\b|\b(?:ambulance|911|"
+        r"ems|paramedics|medics|fire department|fire truck|rescue squad) (?:is |are |r )?"
+        r"(?:on (?:the|its|their) way|coming|here|en route|\d+ (?:min|mins|minutes) "
+        r"(?:out|away))\b(?! (?:for (?:a |the |some )?(?:training|class|drill|event|demo|"
+        r"presentation|talk|fundraiser|health fair)|to (?:teach|train|talk|give|speak)))",
         negatable=False,
         temporal=True,
     ),
@@ -496,6 +580,8 @@ SUICIDE_RULES: tuple[Rule, ...] = (
         r"to|gotta|got to|should|should just|might|might just|could) end(?:ing)? (?:it|things"
         r"|this|my life)\b"
         r"(?= ?(?:\||$|for good|for real|tonight|now|rn|today|already|soon|once and for all|"
+        r"lately|again|a lot|alot|sometimes|more|every ?day|all the time|recently|constantly|"
+        r"nonstop|seriously|daily|every night|at night|more and more|more often|"
         r"and|because|cuz|so|i\b|im\b|all|before|after|when|if|lol|idk|tbh|honestly|please))"
         r"|\btake my (?:own )?life\b|"
         r"\b(?:slit|cut|slice) my (?:wrists?|throat)\b|\bjump (?:off|in front of|from) "
@@ -511,7 +597,9 @@ SUICIDE_RULES: tuple[Rule, ...] = (
         r"not exist|stop existing|disappear forever|sleep forever|go to sleep forever)\b|"
         r"\bwish(?:ing|ed)? i (?:was|were|wasnt|werent|could|had) (?:\w+ )?(?:dead|alive|here|born|"
         r"die|disappear|not wake|never been born|sleep forever|not exist)\b|"
-        r"\bbetter off (?:dead|without me|if i was gone|if i wasnt here|if i were gone)\b|"
+        r"\bbetter off (?:dead|without me|if i was gone|if i wasnt here|if i were gone)\b(?! "
+        r"(?:at|on|for|tonight|today|tomorrow|there|coming|going|in (?:the )?(?:car|group|chat|"
+        r"game|band|lineup|meeting|practice)))|"
         r"\bbetter (?:off )?(?:if i (?:was|were|wasnt|werent|didnt|never|just) (?:\w+ ){0,2}"
         r"(?:gone|dead|here|around|in it|exist|existed|alive|born)|without me (?:in it|around|"
         r"here))\b|"
@@ -605,6 +693,51 @@ SUICIDE_RULES: tuple[Rule, ...] = (
     Rule(
         "suicidal_thoughts",
         U,
+        # Others better off, in any words: "an easier life without me in the picture".
+        r"\b(?:better|easier|happier|simpler|lighter|calmer|less stressful|freer|more "
+        r"peaceful|less complicated) (?:\w+ ){0,3}without me\b(?! (?!being|existing|living|"
+        r"breathing)\w+ing\b)(?! (?:at|on|for|tonight|today|"
+        r"tomorrow|this|there|coming|going|in (?:the )?(?:car|group|chat|game|band|lineup|"
+        r"meeting)))|"
+        # A burden, said of oneself: "feel like im just a burden on everyone".
+        r"\b(?:im|i am|i feel|feel like|feeling like|being|i was|ive become|ive been|i become|"
+        r"just|such|only|nothing but) (?:(?!not\b|never\b|no\b)\w+ ){0,3}?(?:a )?burden\b(?! "
+        r"(?:asking|calling|texting|bothering|needing|for asking|when i ask|of proof|on the "
+        r"(?:system|budget)))|"
+        # Death welcomed if it came: "wouldnt mind if a bus hit me", "if i didnt wake up
+        # tomorrow id be fine with that".
+        rf"\b(?:wouldnt|would not|dont|do not|wont|honestly wouldnt|really wouldnt|kinda "
+        rf"wouldnt) (?:\w+ )?(?:mind|care)(?: (?:if|when))? {DEATH_OF_ME}|"
+        rf"\bif {DEATH_OF_ME}(?: \w+){{0,3}}? (?:\| )?(?:then )?(?:id|i would|ill|i will|i|"
+        rf"honestly|honestly id) (?:\w+ ){{0,2}}?(?:be (?:fine|ok|okay|good|cool|at peace|"
+        rf"relieved|happy|grateful|glad)(?: with (?:it|that))?|(?:not|wouldnt|would not|dont|"
+        rf"do not|wont) (?:even |really |honestly |actually )?(?:mind|care))\b|"
+        r"\b(?:hope|hoping|pray|praying|wish|wishing) (?:a|the|some) (?:\w+ )?(?:bus|car|truck|"
+        r"train|semi|drunk driver) (?:\w+ )?(?:hits|hit|kills|runs over|takes) me\b|"
+        # A way to die turned over in the mind: "think about driving into a tree".
+        r"\b(?:think|thinking|thought|thinkin|wanna|want|wanted|tempted|urge|urges|fantasi[sz]e|"
+        r"fantasizing|imagine|imagining|could|should|might) (?:about |of |to )?(?:just )?"
+        r"(?:driving|drive|crashing|crash|swerving|swerve|steering|steer|walking|walk|stepping|"
+        r"step|jumping|jump|veering|veer|flooring it) (?:my car |the car |my truck |the truck |"
+        r"off |out )?(?:into|in front of|off|onto|in) (?:a |the |an |some |oncoming )?(?:tree|"
+        r"wall|pole|telephone pole|traffic|oncoming traffic|truck|semi|bus|train|bridge|cliff|"
+        r"river|lake|median|overpass|guardrail|ditch|ocean|barrier)\b|"
+        # Working out a lethal amount: "how many pills it would take".
+        r"\bhow (?:many|much) (?:of )?(?:my |the |these |those |his |her |them |\w+ ){0,2}"
+        r"(?:pills|tabs|tablets|xans|bars|tylenol|advil|benadryl|insulin|fent\w*|dope|heroin|"
+        r"methadone|subs|percs|oxys|meds|sleeping pills|of (?:them|these|those|it)) (?:it )?"
+        r"(?:would|will|does|do|did|it would|it will|to) (?:it )?(?:take|kill|be lethal|be "
+        r"fatal|be enough)\b(?= ?(?:\||$|to (?:die|kill|end|od|overdose|not wake|stop my)|for "
+        r"(?:it|me) to))|\bhow (?:much|many) (?:\w+ ){0,3}to (?:die|kill (?:me|myself|a person|"
+        r"someone)|overdose|not wake up|stop (?:my|your|a) heart)\b|\b(?:whats the|what is the|"
+        r"what is a|whats a|know the|look up the|looked up the|googled|googling|searching|"
+        r"searched) (?:\w+ )?(?:lethal|fatal|deadly) (?:dose|amount)\b",
+        negatable=False,
+        temporal=True,
+    ),
+    Rule(
+        "suicidal_thoughts",
+        U,
         # Spanish: me quiero morir, voy a matarme, quitarme la vida.
         r"\b(?:me )?quiero morir(?:me)?\b|\bquisiera (?:morir(?:me)?|estar muert[oa])\b|"
         r"\bquiero (?:estar muert[oa]|desaparecer|dejar de existir)\b|\bmatarme\b|"
@@ -619,7 +752,10 @@ SUICIDE_RULES: tuple[Rule, ...] = (
         r"seguir|despertar|estar aqui|existir|mas)\b|\b(?:no|ya no|yeah no) vale la pena "
         r"(?:vivir|seguir|nada)\b|\bno tiene sentido (?:vivir|seguir|nada)\b|\b(?:estarian|"
         r"estarias|estaria|estan) mejor sin mi\b|\bmejor (?:muert[oa]|sin mi)\b|\bnadie (?:me "
-        r")?(?:extranaria|notaria|le importaria)\b",
+        r")?(?:extranaria|notaria|le importaria)\b|"
+        # Spanish: a burden; death welcomed ("soy una carga", "no me importaria morirme").
+        r"\bsoy (?:una |un )?(?:carga|estorbo)\b|\bno me importaria (?:si )?(?:me muero|me "
+        r"muriera|morirme|morir|no despertar|no despertaba|que me (?:atropellara|matara))\b",
         negatable=False,
         temporal=True,
     ),
@@ -632,7 +768,12 @@ SUICIDE_RULES: tuple[Rule, ...] = (
         r"myself)\b|\bcut (?:my|on my) (?:arm|arms|wrist|wrists|leg|legs|thigh|thighs|skin|"
         r"stomach)\b|\b(?:started|start|urge to|want to|wanna|relapsed on|back to) cut(?:ting)?"
         r"\b|\bsh (?:again|urges|relapse)\b|\brelapsed on (?:sh|self harm|cutting)\b|"
-        r"\b(?:razor|blade)s? (?:to|on|against) my (?:skin|arm|wrist|leg)\b",
+        r"\b(?:razor|blade)s? (?:to|on|against) my (?:skin|arm|wrist|leg)\b|"
+        # Cutting as a habit: "cant stop cutting", "been cutting again".
+        r"\b(?:cant stop|keep|kept|been|still|started|start|back to|addicted to|havent stopped|"
+        r"never stopped|went back to|relapsed and) cutting\b(?! (?:back|down|class|hair|grass|"
+        r"corners|coupons|ties|it close|me off|in line|out|off|weight|carbs|sugar|wood|onions|"
+        r"school|costs|hours|the|my hair|\w+ hair|paper|fabric|vegetables|meat))",
         temporal=True,
     ),
 )
@@ -662,7 +803,19 @@ IMMINENT_RULES: tuple[Rule, ...] = (
         r"\w+ )?(?:pills|subs|methadone|xans?|xanax|sleeping pills|tylenol|advil|percs?|oxys?|"
         r"bars|benzos|it|them|bottle|tabs|tablets|strips|klonopin|meds at once|"
         r"medication at once|meds to)\b(?! (?:today|this morning|on time|like|as prescribed|"
-        r"for the week|already))",
+        r"for the week|already))|"
+        # "taken all of my heart pills", "took every pill in the house": up to two words
+        # name the kind; everyday "took all my meds" stays out.
+        r"\b(?:took|taken|swallowed|downed|ate|popped|gonna take|about to take|going to take) "
+        r"(?:all|every|every single|all of|the rest of) (?:of )?(?:my |the |his |her |these |"
+        r"those |our )?(?:\w+ ){0,2}?(?:pills?|tablets?|tabs|oxycodone|oxycontin|oxys?|"
+        r"percs?|xans?|xanax|klonopin|benzos|methadone|opioids|painkillers)\b(?! (?:today|"
+        r"this morning|on time|like|as prescribed|for the week|already|to the|at the|back)\b)|"
+        r"\bevery (?:single )?(?:pill|tablet) (?:in the (?:house|cabinet|bottle|place)|i (?:had|"
+        r"have|own|could find|got))\b|"
+        # Spanish: "me tome todas las pastillas".
+        r"\b(?:me )?(?:tome|trague|tomo|trago) (?:todas|todo|el frasco|el bote|la botella)"
+        r" (?:las |mis |de las |de mis )?(?:pastillas|pildoras|medicinas|medicamentos|pastis)\b",
         negatable=False,
     ),
     Rule(
@@ -672,7 +825,9 @@ IMMINENT_RULES: tuple[Rule, ...] = (
         r"friends|friends)\b|\bthis is (?:my )?(?:goodbye|the end|my last)\b|\b(?:my )?last "
         r"(?:text|message|goodbye)\b|\bby the time (?:you|u|anyone|someone) (?:read|get|see|"
         r"reads|gets|sees) this\b|\bwont be (?:here|around|alive) (?:tomorrow|much longer|"
-        r"by morning|anymore|in the morning|when)\b|\b(?:suicide|goodbye|farewell|last) "
+        r"by morning|anymore|in the morning|when)\b|\b(?:ill|i will|im gonna|i) (?:\w+ )?be "
+        r"gone (?:by (?:morning|tomorrow|tonight)|forever|before (?:you|u|anyone|they) "
+        r"(?:wake|read|see|get))\b|\b(?:suicide|goodbye|farewell|last) "
         r"(?:notes?|letters?|texts?|messages?|videos?)\b(?! (?:from|about))|"
         r"\b(?:wrote|writing|left|leaving) (?:a|my) "
         r"(?:note|letter) (?:for|to) (?:my |the )?(?:kids|family|mom|dad|son|daughter|"
@@ -685,13 +840,29 @@ IMMINENT_RULES: tuple[Rule, ...] = (
     Rule(
         "suicide_imminent",
         E,
-        r"\b(?:overdose|od) on purpose\b|\b(?:hot ?shot)\b|\b(?:gonna|going to|about to|"
-        r"finna|want to|wanna|ready to) (?:do|shoot|take|use) (?:it all|everything|the whole "
+        # A dose taken "on purpose": "gonna do the whole bag tonight on purpose".
+        r"\b(?:overdose|od) on purpose\b|\b(?:hot ?shot)\b|\b(?:do|did|doing|take|took|"
+        r"taking|shoot|shot|shooting|use|used|using|swallow|swallowed|swallowing|snort|snorted|"
+        r"snorting|mix|mixed|mixing|inject|injected|injecting) (?:\w+ ){0,4}(?:bag|bags|bundle|"
+        r"bundles|pills|dope|fent\w*|everything|"
+        r"all|all of it|it all|the rest|too much|dose|them|extra) (?:\w+ ){0,2}on purpose\b|"
+        r"\b(?:gonna|going to|about to|finna|want to|wanna|ready to) (?:do|shoot|take|use) "
+        r"(?:it all|everything|the whole "
         r"\w+|all of it) (?:at once|at one time)\b|\bnoose\b|\brope (?:is )?(?:ready|tied|up|"
         r"around)\b|\b(?:on|at|standing on|sitting on) the (?:bridge|ledge|roof|edge|tracks) "
         r"(?:and|ready|gonna|about|right now|now|rn)\b|\bloaded (?:the|my) (?:gun|pistol)\b|"
-        r"\bcut (?:too )?deep\b|\b(?:cant|wont|doesnt|cannot) stop (?:the )?bleeding\b|"
-        r"\bbleeding (?:a lot|bad|everywhere|wont stop|alot|so much|really bad)\b",
+        # Bleeding out of control, in any word order; a cut deeper than meant.
+        r"\bcut (?:way |too |a lot |much |so )?(?:deep|deeper)\b(?! (?:conversation|talk|"
+        r"thoughts?|cuts?|(?:into|in) (?:\w+ ){0,2}(?:budget|savings|pocket|profits|wallet|"
+        r"funds|account|hours|pay)))|\b(?:cant|wont|doesnt|"
+        r"cannot|couldnt|not|isnt|aint|still not|wouldnt|hasnt) (?:\w+ )?stop(?:ping|ped)? "
+        r"(?:the )?bleeding\b|\bbleeding (?:a lot|bad|everywhere|wont stop|alot|so much|"
+        r"really bad|wont slow|(?:is |has )?not (?:stopping|slowing)|keeps going|still going|"
+        r"through (?:the |a |my )?(?:towel|towels|bandage|bandages|gauze|shirt))\b|"
+        r"(?<!nose )(?<!gums )\bbleeding (?:\w+ ){0,2}(?:hasnt|wont|isnt|doesnt|wasnt|not|aint|"
+        r"never) (?:\w+ )?(?:stop|stopped|stopping|slow|slowed|slowing)\b|"
+        r"\bblood (?:is )?(?:everywhere|all over (?:the|my))\b|\bsoaked (?:through )?(?:the |a |"
+        r"my |another )?(?:towel|towels|bandage|bandages|gauze) (?:\w+ ){0,2}(?:blood|red)\b",
         negatable=False,
     ),
 )
@@ -739,6 +910,10 @@ MEANS_RULES: tuple[Rule, ...] = (
         r"left )?(?:running|on)\b(?= ?(?:\||$|and|with|door|doors|closed|shut|im|i\b))|"
         r"\b(?:car|engine|truck) (?:is |still |left )?running (?:in|inside) (?:the|my|a) "
         r"(?:closed |shut )?garage\b|\bhose (?:on|in|to|from) (?:the )?exhaust\b|"
+        # ...or told as what the texter did: "ran the car in the closed garage".
+        r"\b(?:ran|running|run|started|starting|turned on|left|leaving|have|got) (?:the|my|"
+        r"his|her) (?:car|engine|truck|motor|van|generator) (?:\w+ ){0,2}(?:in|inside) (?:the|"
+        r"my|a) (?:closed |shut |locked )?garage\b|"
         r"\bcharcoal (?:in|burning in) (?:the|my) (?:room|bathroom|car|tent)\b|"
         # Pills in a number no dose uses: "ate like 30 of my nanas pills", "40 tylenol".
         r"\b(?:took|taken|take|taking|ate|eaten|swallowed|downed|popped|chugged|gonna take|"
@@ -785,10 +960,15 @@ USE_RULES: tuple[Rule, ...] = (
         r"(?:^|\| )(?:i |and |but |so |then |just |yeah |yes |ngl )?(?:used|relapsed|slipped|"
         r"slipped up|picked up|went back out|got high|shot up|copped|scored|caved|using)\b"
         r"(?! (?:to|my|the|a|an|it|its|his|her|their|your|our|this|that|on the|in the|and "
-        r"fell|him|them|me|up on|off|out of|for|some (?!dope|h\b|boy|fent|blues|percs))\b)|"
+        r"fell|him|them|me|up on|off|out of|for|some (?!dope|h\b|boy|fent|blues|percs)|"
+        # a count of something everyday: "picked up 2 boxes of cereal"
+        r"(?:\d+|two|three|four|five|a couple|couple|a few) (?!bags?|bundles?|buns?|stamps?|"
+        r"points?|grams?|g\b|blues|percs?|30s|bars|xans?|pills|oxys?|m30s?|lines?)\w+)\b)|"
         r"\b(?:picked up|went back out|used|slipped|slipped up|copped|relapsed) (?:last night|"
         r"yesterday|this weekend|over the weekend|last weekend|again|this morning|on "
-        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|earlier|today|tonight|after \w+)\b|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|earlier|today|tonight|after \w+|that "
+        r"(?:same )?(?:night|day|morning|weekend|evening|afternoon)|the same (?:night|day)|right "
+        r"after)\b|"
         r"\b(?:copped|copping|cop)\b(?= ?(?:\||$|with|from|again|last|yesterday|today|tonight|"
         r"after|before|off|on|at|in|and|but|when|rn))|\bto (?:use|get high|shoot up|cop)\b"
         r"(?= ?(?:\||$|again|tonight|rn|alone|by myself|in|at))|\b(?:it|that|shit|stuff|dope"
@@ -828,7 +1008,9 @@ USE_RULES: tuple[Rule, ...] = (
         "return_to_use",
         U,
         r"\b(?:been|im|am|was|were|started|start|keep|kept|still|back to|are|is|hes|shes|"
-        r"theyre) using\b(?! (?:my|the|a|an|his|her|their|your|it|this|that|"
+        # "using another number" is a phone, not a drug.
+        r"theyre) using\b(?! (?:my|the|a|an|his|her|their|your|it|this|that|another|other|"
+        r"different|same|new|fake|burner|"
         r"google|uber|lyft|public|coupons?|words|both|an app|apps?|\w+ to|narcan|naloxone|"
         r"cbd|the bus)\b)|\busing (?:again|every ?day|daily|more|a lot|alot|heavy|"
         r"everyday)\b|\bback (?:on (?:it|the stuff|the street|dope|fent|h|boy|the needle|"
@@ -846,6 +1028,17 @@ USE_RULES: tuple[Rule, ...] = (
         r"groceries|food|the kids|kids|shifts?|extra|overtime|trash|prescription|script|meds|"
         r"him|her|them|it|on|to|for|and got|with|in|of|side|there|the door|bike|chair|bed|"
         r"ladder|couch)\b)",
+        temporal=True,
+    ),
+    Rule(
+        "return_to_use",
+        U,
+        # The drug taking effect: "the pills are kicking in", "the fent is hitting now".
+        r"(?:^|(?<=\| )|(?<=\bthe )|(?<=\bthese )|(?<=\bthose )|(?<=\bthem )|(?<=\bthat )|"
+        r"(?<=\bthis )|(?<=\band )|(?<=\bso ))(?:pills|bars|xans?|percs?|blues|dope|"
+        r"fent|fetty|boy|oxys?|30s|m30s|benzos|heroin|h) (?:are |is |r |just |finally |already |"
+        r"starting to |started to |started |startin to |got me )*(?:kicking in|kicked in|kick in|"
+        r"hitting|hit me|hittin|taking effect|took effect)\b",
         temporal=True,
     ),
     Rule(
@@ -897,7 +1090,11 @@ USE_RULES: tuple[Rule, ...] = (
         r"\bon my way to (?:cop|score|get (?:some|it|high|a bag|dope|fent|blues|boy))\b|"
         r"\b(?:gonna|about to|finna|decided to|going|fuck it im|f it im|screw it im) "
         r"(?:go )?(?:use|get high|pick up|cop|score|shoot up|get (?:some|a bag|dope|fent|"
-        r"blues|boy|h|a bundle|some dope|some fent)|use again|relapse|go out and use)\b",
+        r"blues|boy|h|a bundle|some dope|some fent)|use again|relapse|go out and use)\b"
+        # ...but picking up a script, the kids or a shift is an errand
+        r"(?! (?:my|the|a|an|his|her|their|your|our|groceries|food|kids|shifts?|extra|"
+        r"overtime|prescription|script|meds|him|them|it|on|from the (?:pharmacy|clinic)|"
+        r"at the (?:pharmacy|clinic))\b)",
         temporal=True,
     ),
     Rule(
@@ -979,6 +1176,59 @@ SLANG_USE_RULES: tuple[Rule, ...] = (
         r"my shift|class|the meeting)) (?:go )?(?:grab|cop|score|pick up|buy|get) (?:a |some |"
         r"another |one |two |\d+ )?(?:bag|bags|bundle|point|stamps?|blues|percs?|30s|fent|"
         r"fetty|dope|boy)\b(?! of (?!(?:dope|h|boy|fent\w*|heroin|blues)\b))",
+        temporal=True,
+    ),
+)
+
+PERSON_OWNS = (
+    r"(?:friends?|moms?|dads?|roommates?|brothers?|sisters?|cousins?|girlfriends?|"
+    r"boyfriends?|grandmas?|grandpas?|nanas?|wifes?|husbands?|someone elses|somebody elses|"
+    r"somebodys|someones|sons?|daughters?|neighbors?|uncles?|aunts?|homies?|buddys?|"
+    r"buddies|exs?|partners?|girls|mans|dudes|patients?)"
+)
+MINIMISED_USE_RULES: tuple[Rule, ...] = (
+    Rule(
+        "return_to_use",
+        U,
+        # Use made to sound small: "been chipping", "dabbling again", "dipping back into the
+        # dope on weekends", "messing with blues here and there".
+        r"\b(?:been|im|i|was|still|started|start|keep|kept|back to|only|just|started back) "
+        r"(?:\w+ )?(?:chipping|chipped|dabbling|dabbled)\b(?! (?:in (?!(?:dope|"
+        r"h|fent\w*|heroin|it|pills|the dope|drugs|coke|crack|meth|blues|percs)\b)|away|at|"
+        r"off|a |my |the |paint|ice|into))|"
+        r"\b(?:dipping|dipped|dip|dabbling|dabbled|dabble|messing|messed|fooling|"
+        r"fucking|playing|flirting|toying|fucking around|experimenting) (?:back )?(?:around )?"
+        r"(?:in|into|with) (?:the |some |a little |a lil |that |a bit of )?(?:dope|fent\w*|fetty|"
+        r"boy|h|heroin|blues|percs?|pills|oxys?|xans?|bars|coke|crack|meth|drugs|the needle|"
+        r"needles|opiates|opioids|the pipe)\b|"
+        r"\b(?:back|getting back|got back|going back|went back|slid back|sliding back|slipped "
+        r"back) (?:in|into|to) (?:the |some |my old )?(?:dope|fent\w*|heroin|pills|drugs|blues|"
+        r"percs|the needle|using)\b|"
+        # Use planned with a time: "picking up tonight", "getting high after work".
+        r"\b(?:picking up|copping|cop|scoring|going back out|getting high|get high|"
+        r"shooting up|shoot up|using|use|relapsing) (?:again )?(?:tonight|later tonight|rn|"
+        r"right now|after work|after group|after my shift|after the meeting|this weekend|"
+        r"when i get (?:off|paid|home)|in a bit|in an hour)\b(?! (?:to|for|from|at|with|"
+        r"\w+ shift))",
+        temporal=True,
+    ),
+    Rule(
+        "return_to_use",
+        U,
+        # Someone else's medication or pills taken: "took my friends methadone".
+        rf"\b(?:took|taking|take|used|using|bought|buying|borrowed|stole|stealing|snorted|shot|"
+        rf"drank|drinking|popped|popping|ate) (?:a |some |a couple |couple |a few |\d+ |one |"
+        rf"two |half |half of |a bunch |a handful |a lot |all |most )?(?:of )?"
+        rf"(?:my |his |her |a |some |their )?{PERSON_OWNS} (?:\w+ )?"
+        rf"(?:methadone|subs|suboxone|strips?|bupe|pills|percs|oxys|xans|bars|meds|script|dose|"
+        rf"klonopin|benzos|painkillers|pain pills|oxycodone|morphine|dilaudid|norcos?|vicodin)"
+        rf"\b(?! (?:to|back|for (?:her|him|them)|in|into|from|off|with (?:her|him)))|"
+        # Stacking on the prescribed dose: "took a few percs on top of my methadone".
+        rf"\b(?:took|did|used|popped|snorted|smoked|shot|drank|doubled|mixed) (?:\w+ ){{0,4}}?"
+        rf"(?:{STRONG_DRUGS}|pills|percs?|blues|bars|dope|methadone|subs|strips?|beers?|drinks|"
+        rf"liquor|vodka|whiskey|more|extra|another|{PERSON_OWNS}) (?:\w+ ){{0,2}}?"
+        r"on top of (?:my |the )?(?:own |regular |daily |usual |prescribed )?(?:dose|methadone|"
+        r"subs|suboxone|strips?|meds|script|bupe|sublocade)\b",
         temporal=True,
     ),
 )
@@ -1167,12 +1417,49 @@ ALONE = (
     r"my room alone|house to myself|place to myself|by (?:him|her|them)sel(?:f|ves)|"
     r"on (?:his|her|their) own)\b"
 )
+# Someone texting on the participant's behalf ("this is her sister", "im his mom"): the
+# "she" or "he" they write about is the participant, so their use is not someone else's.
+PROXY_TEXTER = (
+    r"^(?:hi |hey |hello |sorry |um )?(?:\| )?(?:this is|its|im|i am|this|hi this is) "
+    r"(?:\w+s |his |her |their )(?:mom|mother|mama|dad|father|sister|brother|wife|husband|"
+    r"girlfriend|boyfriend|partner|son|daughter|aunt|uncle|cousin|grandma|grandmother|"
+    r"grandpa|roommate|friend|best friend|fiance|fiancee|sponsor|case manager)\b"
+)
+# A supplier handing drugs to the texter: the dealer is third person, the use is ours.
+SUPPLIED_TO_ME = r"^(?:dropped off|fronted me|sold me|served me|brought me|hooked me up)"
 # Drugs or the kit to use them: near "alone" they mean nobody is there with naloxone.
 DRUG_OR_KIT = (
     rf"\b(?:{STRONG_DRUGS}|dope|boy|blues|bars|needle|needles|rig|rigs|spoon|foil|works|"
     rf"bundle|bundles|stamps|a bag|my bag|the bag|bags|a point|points|a fix|my fix)\b(?! "
     rf"of (?!(?:dope|h|boy|fent\w*|"
     rf"heroin|blues|it)\b))"
+)
+# Veiled finality: a condition, then being done ("if this appeal gets denied im done"),
+# echoed elsewhere in the message by a sign that "done" means more than quitting a job or
+# a partner ("like done done", "ill figure out a way", "one way or another").
+DONE_IF = (
+    r"\bif\b(?: \w+){1,10}? (?:then )?(?:im|i am|ill be|i will be|im gonna be) (?:so |just )?"
+    r"done\b(?= ?(?:\||$|for real|like|done|and))"
+)
+FINALITY_ECHO = (
+    r"\bdone done\b|\b(?:ill|i will|im gonna|gonna|i can|ima|i know how to|i already know "
+    r"how to) (?:figure out|find|found|make) (?:a|the|my) way\b(?= ?(?:\||$))|\bone way or "
+    r"another\b|\bcant do (?:this|it) (?:anymore|no more|any longer)\b|\bnothing left\b|"
+    r"\bno reason to (?:stay|stick around|keep going)\b|\bcheck(?:ing)? out\b(?= ?(?:\||$))"
+)
+# A gun made ready by the texter: "i loaded it", "one in the chamber", "safety off".
+# It counts only with a gun word nearby (not "loaded the dishwasher") and no hunting or
+# range trip around it.
+LOADING = (
+    r"\b(?:i|i just|just|finally|already|and|i already|i finally|went and) (?:loaded|cocked|"
+    r"chambered) (?:it|him|the \w+|my \w+|a round|one|up|a bullet|bullets|the clip)\b|"
+    r"\bone in the chamber\b|\b(?:took|take|taking|took off) the safety(?: off)?\b"
+)
+WEAPON = r"\b(?:gun|guns|pistol|glock|revolver|rifle|shotgun|handgun|bullets?|rounds|ammo)\b"
+NOT_WEAPON_USE = (
+    r"\b(?:range|hunting|hunt|deer|season|target practice|shooting range|gun show|gun shop|"
+    r"pawn|sell|selling|sold|cleaning kit|safety class|license|permit|lock box|gave it to|"
+    r"get rid of|got rid of|video game|game|paintball|airsoft|nerf)\b"
 )
 USING_ALONE_DIRECT = (
     r"\b(?:using|use|used|get high|getting high|shoot|shooting|do it|doing it|did it) "

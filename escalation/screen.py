@@ -112,6 +112,7 @@ _RISK_RULES: tuple[tuple[Rule, re.Pattern[str]], ...] = tuple(
         *lx.USE_RULES,
         *lx.SPANISH_USE_RULES,
         *lx.SLANG_USE_RULES,
+        *lx.MINIMISED_USE_RULES,
         *lx.HARM_RULES,
     )
 )
@@ -125,8 +126,10 @@ _IDIOMS = tuple(_compile(p) for p in lx.IDIOMS)
 _PHRASES = tuple((_compile(p), r) for p, r in lx.PHRASE_MAP)
 _NOW = _compile(lx.NOW_MARKERS)
 _RECENT = _compile(lx.RECENT_MARKERS)
-_REMOTE = _compile(lx.REMOTE_MARKERS)
+_REMOTE_TIME = _compile(lx.REMOTE_MARKERS)
+_REMOTE = _compile(rf"{lx.REMOTE_MARKERS}|{lx.LOSS_MARKERS}")
 _GRIEF = _compile(lx.GRIEF_MARKERS)
+_STORY = _compile(lx.STORY_MARKERS)
 _DEATH = _compile(lx.DEATH_MARKERS)
 _IMMINENT = _compile(lx.IMMINENCE_MARKERS)
 # "havent planned anything", "no plan", "not tonight": a denied plan is not a plan.
@@ -138,6 +141,16 @@ _NOT_IMMINENT = _compile(
 _JOKE_CAUSE = _compile(lx.JOKE_CAUSES)
 _LAUGH = _compile(lx.LAUGHS)
 _JOKE_WORDS = _compile(lx.JOKE_WORDS)
+# Someone else's words about the texter: "my friends always say im gonna die".
+_SAID = _compile(
+    r"\b(?:says?|said|tells? me|told me|always says?|keeps? saying|joked|jokes) (?:that )?"
+    r"(?:im|i|i was|id|ill|youre|hes|shes|were) (?:\w+ )?$"
+)
+# A passing sensation, not a wish: "felt like i was gonna die", "thought id die".
+_FELT_LIKE = _compile(
+    r"\b(?:felt like|feel like|feels like|thought|swear|swore|legit thought) (?:i was|id|i "
+    r"would|im|i might|i was about to|we were|we was) (?:\w+ )?$"
+)
 _FIRST_PERSON = _compile(r"\b(?:i|im|ive|id|ill|me|my ?self|we|us|were|our)\b")
 _ALONE = _compile(lx.ALONE)
 _USING_ALONE = _compile(lx.USING_ALONE_DIRECT)
@@ -148,8 +161,17 @@ _MOUD_STOP = _compile(lx.MOUD_STOP)
 _USE_PURPOSE = _compile(lx.USE_PURPOSE)
 _ALONE_THEN_USE = _compile(lx.ALONE_THEN_USE)
 _TOLERANCE = _compile(lx.TOLERANCE)
+_LOADING = _compile(lx.LOADING)
+_DONE_IF = _compile(lx.DONE_IF)
+_FINALITY_ECHO = _compile(lx.FINALITY_ECHO)
+_WEAPON = _compile(lx.WEAPON)
+_NOT_WEAPON_USE = _compile(lx.NOT_WEAPON_USE)
 # "my mom was released from the hospital": someone else's release is not the texter's risk.
 _SOMEONE_ELSE = _compile(rf"\b{lx.PERSON}\b")
+_PROXY = _compile(lx.PROXY_TEXTER)
+_SUPPLIED = _compile(lx.SUPPLIED_TO_ME)
+# Words that may open a clause before its subject: "but hes using another number".
+_CLAUSE_OPENER = _compile(r"^(?:(?:but|and|so|then|cuz|because|ngl|like|plus|now|also) )+")
 _TOLERANCE_LOW = _compile(
     r"\btolerance (?:is |was |has |must be |will be |prob |probably )?(?:\w+ )?(?:low|down|"
     r"gone|dropped|lower|shot|nothing|zero|way down)\b|\b(?:no|lost my|lower|low) tolerance\b"
@@ -456,11 +478,18 @@ def _timed(text: str, hit: _Hit) -> _Hit:
     if hit.rule is None or not hit.rule.temporal or _NOW.search(_clause(text, hit)):
         return hit
     near = _window(text, hit)
+    # The event's own clause dates it first: in "2 years ago today i od'd | today im
+    # celebrating" the second "today" belongs to the celebration, not the overdose.
+    clause = _clause(text, hit)
+    told_as_past = _told_as_past(clause.replace(hit.snippet, " | "), clause)
     if hit.code in _OVERDOSE_CODES:
-        return _timed_overdose(near, hit)
+        return _timed_overdose(near, hit, told_as_past)
     # The hit's own words are not time words: "if i died tomorrow nobody would notice".
     around = near.replace(hit.snippet, " | ")
-    if _RECENT.search(near) or not _REMOTE.search(around):
+    # A loss dates the loss, not the use: "i ended up using after the funeral" is a
+    # relapse now; only a time phrase ("years ago") makes one's own use history.
+    remote = _REMOTE_TIME if hit.code == "return_to_use" else _REMOTE
+    if not told_as_past and (_RECENT.search(near) or not remote.search(around)):
         return hit
     if _GRIEF.search(near) or _DEATH.search(near):
         return _with(hit, "grief", Level.SUPPORT)
@@ -468,12 +497,21 @@ def _timed(text: str, hit: _Hit) -> _Hit:
     return _with(hit, f"history:{hit.code}", level)
 
 
-def _timed_overdose(near: str, hit: _Hit) -> _Hit:
+def _told_as_past(around: str, clause: str) -> bool:
+    """A long-ago time phrase in the event's own clause, and no recent one there."""
+    return bool(_REMOTE_TIME.search(around)) and not _RECENT.search(clause)
+
+
+def _timed_overdose(near: str, hit: _Hit, told_as_past: bool = False) -> _Hit:
     """An overdose told as grief or history is support; last night's is a follow-up."""
     recent = _RECENT.search(near)
     if _GRIEF.search(near):
         return _with(hit, "grief", Level.SUPPORT)
-    if _REMOTE.search(near) and not recent:
+    if told_as_past or (_REMOTE.search(near) and not recent):
+        return _with(hit, "history:overdose", Level.SUPPORT)
+    # Someone telling an overdose as a story ("the speaker talked about her overdose",
+    # "told my daughter the truth, including the od") is not a rescue.
+    if _STORY.search(near) and not recent and hit.snippet.startswith("overdos"):
         return _with(hit, "history:overdose", Level.SUPPORT)
     if recent:
         return _with(hit, "overdose_recent", Level.URGENT)
@@ -485,6 +523,8 @@ def _desired(text: str, hit: _Hit) -> _Hit:
     if hit.code != "return_to_use":
         return hit
     before = text[: hit.start].rsplit("|", 1)[-1]
+    # The desire word may sit inside the match: "i almost used" is a near miss.
+    before = " ".join([*before.split(), *hit.snippet.split()[:-1]])
     if _DESIRE_BEFORE.search(before) and not _INTENT_BEFORE.search(before):
         return _with(hit, "high_craving", Level.SUPPORT)
     return hit
@@ -505,12 +545,29 @@ def _imminent(text: str, hit: _Hit) -> _Hit:
 
 def _joking(text: str, hit: _Hit) -> bool:
     """'that chem test was brutal i wanted to die 😂': a death word about an everyday
-    cause, with a laugh right after it. Only a wish to die is read this way, never a
-    method, a plan or 'kill myself'; a bare 'i want to die lol' still counts."""
-    if hit.code != "suicidal_thoughts" or not _JOKE_WORDS.search(hit.snippet):
+    cause, with a laugh after it or told as a passing sensation ('felt like i was gonna
+    die at the gym'). Only a wish to die is read this way, never a method, a plan or
+    'kill myself'; a bare 'i want to die lol' still counts. An overdose phrase ('thought
+    i was gonna die') is read this way only with both an everyday cause and a laugh."""
+    if hit.code not in {"suicidal_thoughts", "overdose_now"}:
         return False
+    if not _JOKE_WORDS.search(hit.snippet):
+        return False
+    clause = _clause(text, hit)
+    # The cause may come first or in the same clause: "gonna die if we lose again lmao".
+    cause = _JOKE_CAUSE.search(text[: hit.start]) or _JOKE_CAUSE.search(clause)
     after = " ".join(text[hit.end :].split()[:3])
-    return bool(_LAUGH.search(after)) and bool(_JOKE_CAUSE.search(text[: hit.start]))
+    rest_of_clause = text[hit.end :].split("|", 1)[0]
+    laugh = _LAUGH.search(after) or _LAUGH.search(rest_of_clause)
+    before = text[: hit.start].rsplit("|", 1)[-1]
+    felt = _FELT_LIKE.search(before)
+    # Someone else's words, laughed at: "my friends say im gonna die if i eat this lol",
+    # but not the texter's own ("i always say i wanna die lol").
+    said_by = _SAID.search(before)
+    said = said_by is not None and not _FIRST_PERSON.search(before[: said_by.start()])
+    if hit.code == "overdose_now":
+        return bool(cause and laugh)
+    return bool(cause and (laugh or felt)) or bool(said and laugh)
 
 
 def _others_use(text: str, hit: _Hit) -> _Hit:
@@ -518,8 +575,11 @@ def _others_use(text: str, hit: _Hit) -> _Hit:
     relapse. Overdose signs, using alone and fentanyl still count on their own rules."""
     if hit.code != "return_to_use" or hit.level < Level.URGENT:
         return hit
+    if _PROXY.search(text) or _SUPPLIED.search(hit.snippet):
+        return hit
     before = " ".join(_clause_before(text, hit.start)) + " " + hit.snippet.split()[0]
-    if _SOMEONE_ELSE.match(before.strip()) and not _FIRST_PERSON.search(before):
+    before = _CLAUSE_OPENER.sub("", before.strip())
+    if _SOMEONE_ELSE.match(before) and not _FIRST_PERSON.search(before):
         return _with(hit, "others_use", Level.SUPPORT)
     return hit
 
@@ -583,6 +643,32 @@ def _polysubstance(text: str) -> list[_Hit]:
         if _OPIOID_OR_MOUD.search(near.replace(m.group(0), " ")) or _BENZO.search(near):
             found.append(hit)
     return [h for h in found if not _negated(plain, h) and not _history_only(plain, h)]
+
+
+def _gun_made_ready(text: str) -> list[_Hit]:
+    """'🔫 tonight | i loaded it': the texter readying a gun is an emergency; loading
+    the dishwasher, or a rifle for deer season, is not."""
+    plain = _neutralise_idioms(text)
+    found: list[_Hit] = []
+    for m in _LOADING.finditer(plain):
+        hit = _Hit("suicide_imminent", Level.EMERGENCY, m.start(), m.end(), m.group(0))
+        near = _window(plain, hit, size=15)
+        if not _WEAPON.search(near) or _NOT_WEAPON_USE.search(near):
+            continue
+        if not _negated(plain, hit) and not _history_only(plain, hit):
+            found.append(hit)
+    return found
+
+
+def _veiled_finality(text: str) -> list[_Hit]:
+    """'if this appeal gets denied im done | like done done | ill figure out a way': a
+    condition, being done, and an echo that done means more than quitting something."""
+    plain = _neutralise_idioms(text)
+    done = _DONE_IF.search(plain)
+    if done is None or not _FINALITY_ECHO.search(plain, done.end()):
+        return []
+    hit = _Hit("suicidal_thoughts", Level.URGENT, done.start(), done.end(), done.group(0))
+    return [] if _negated(plain, hit) or _history_only(plain, hit) else [hit]
 
 
 def _history_only(text: str, hit: _Hit) -> bool:
@@ -698,6 +784,8 @@ def _lexicon_hits(text: str) -> list[_Hit]:
         hits += _polysubstance(chunk)
         hits += _low_tolerance(chunk, risk + support)
         hits += _moud_stopped_to_use(chunk)
+        hits += _gun_made_ready(chunk)
+        hits += _veiled_finality(chunk)
     return hits
 
 

@@ -212,6 +212,137 @@ def test_denied_plan_is_not_imminent() -> None:
     assert decision.level == Level.URGENT
 
 
+# --- families widened after the third independent set (new phrasings, not its rows) -----
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "code"),
+    [
+        # an attempt under way: every pill, all of a kind, a dose "on purpose", CO, a gun
+        ("swallowed every pill i had left", Level.EMERGENCY, "suicide_imminent"),
+        ("i took all of my blood pressure pills", Level.EMERGENCY, "suicide_imminent"),
+        ("shooting the whole bundle on purpose tonight", Level.EMERGENCY, "suicide_imminent"),
+        ("left the truck running inside the garage, im in the cab", Level.EMERGENCY,
+         "suicide_imminent"),
+        ("got the gun out of the closet. i already loaded it", Level.EMERGENCY,
+         "suicide_imminent"),
+        ("me tome todas las pastillas", Level.EMERGENCY, "suicide_imminent"),
+        # bleeding that will not stop
+        ("went too deep this time and the bleeding still hasnt stopped", Level.EMERGENCY,
+         "suicide_imminent"),
+        # overdose: naloxone that did nothing, doses counted, eyes, help en route
+        ("the naloxone isnt doing anything, shes gray", Level.EMERGENCY, "overdose_now"),
+        ("used two sprays of narcan on him already", Level.EMERGENCY, "overdose_now"),
+        ("her eyes are rolled back and she wont answer", Level.EMERGENCY, "overdose_now"),
+        ("medics are 15 minutes away what do i do", Level.EMERGENCY, "emergency_services"),
+        ("el narcan no sirvio", Level.EMERGENCY, "overdose_now"),
+        ("found my roommate on the kitchen floor", Level.EMERGENCY, "overdose_now"),
+        ("shes snoring really funny after that bag", Level.EMERGENCY, "overdose_now"),
+        ("i wont see you again, ill be gone by morning", Level.EMERGENCY, "suicide_imminent"),
+        # passive ideation: better without me, a burden, death welcomed, ways turned over
+        ("my kids would have a calmer life without me", Level.URGENT, "suicidal_thoughts"),
+        ("honestly im just a burden to everybody", Level.URGENT, "suicidal_thoughts"),
+        ("if a semi ran me over i wouldnt even care", Level.URGENT, "suicidal_thoughts"),
+        ("wouldnt mind if i never woke up", Level.URGENT, "suicidal_thoughts"),
+        ("keep picturing myself and thinking about swerving into oncoming traffic",
+         Level.URGENT, "suicidal_thoughts"),
+        ("how much insulin would it take", Level.URGENT, "suicidal_thoughts"),
+        ("been thinking about ending it more and more", Level.URGENT, "suicidal_thoughts"),
+        ("if the judge says no im done. one way or another", Level.URGENT,
+         "suicidal_thoughts"),
+        ("soy una carga para todos", Level.URGENT, "suicidal_thoughts"),
+        # self-harm as a habit
+        ("been cutting again on my legs", Level.URGENT, "self_harm"),
+        # use made small, planned with a time, borrowed, stacked, felt
+        ("just been dabbling with percs on my days off", Level.URGENT, "return_to_use"),
+        ("slid back into the fent after christmas", Level.URGENT, "return_to_use"),
+        ("copping after work, dont tell my sponsor", Level.URGENT, "return_to_use"),
+        ("took a few of my girlfriends subs", Level.URGENT, "return_to_use"),
+        ("drank a couple beers on top of my methadone", Level.URGENT, "return_to_use"),
+        ("these blues are starting to kick in", Level.URGENT, "return_to_use"),
+        ("2 years clean and i picked up saturday", Level.URGENT, "return_to_use"),
+        ("my uncle passed and i used that same night", Level.URGENT, "return_to_use"),
+        # someone texting for the participant; a dealer dropping off to the texter
+        ("hi this is his wife. hes using again and nodding out", Level.URGENT,
+         "return_to_use"),
+        ("my connect fronted me a bundle", Level.URGENT, "return_to_use"),
+    ],
+)
+def test_third_set_families(text: str, level: Level, code: str) -> None:
+    decision = screen(text)
+    assert decision.level == level, decision
+    assert code in codes(decision)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # everyday talk that shares words with the new rules
+        "loaded the truck for the move",
+        "i loaded my rifle for deer season",
+        "took all my meds this morning",
+        "the caffeine is kicking in finally",
+        "my allergy pills are kicking in",
+        "i cut my thumb chopping onions and its bleeding a lot",
+        "she cut deep into her savings to pay for rehab",
+        "the power is still out at my place",
+        "paramedics are here for a training at my job",
+        "the narcan training did help a lot",
+        "picked up 2 boxes of cereal",
+        "found my keys on the bathroom floor",
+        "gave my spare narcan to my neighbor",
+        "the radio keeps talking about the fentanyl crisis",
+        "picking up my son tonight",
+        "gonna pick up my script after work",
+        "been chipping in on rent with my cousin",
+        "dipping my fries in ranch",
+        "went back to using my old phone",
+        "i had coffee on top of my dose",
+        "took my moms pills to the pharmacy",
+        "the meeting went smoother without me there",
+        "its easier without me driving",
+        "i feel like a burden asking for rides",
+        "im not a burden i just need help with rent",
+        "i wouldnt mind if it snowed tomorrow",
+        "how many pills would it take to feel normal again",
+        "thinking about driving to my sisters this weekend",
+        "if he cheats again im done. ill find a way to move out",
+        "if the bus is late again im done lol",
+        "this new track got crazy bars",
+        "the bars closed early so we drank at home",
+        # jokes and passing sensations with an everyday cause
+        "thought i was gonna die on that hike lol",
+        "swear i was gonna die at spin class today",
+        "my wife says im gonna die if the giants lose lmao",
+        # information questions and the news
+        "are fent test strips accurate for pills too",
+        "saw on the news that two people overdosed downtown",
+        "that overdose on tiktok was so scary",
+        "the dealer keeps texting me but hes using a new number",
+        # someone's overdose told as a story or an anniversary
+        "the speaker at the meeting talked about her overdose",
+        "3 years ago today i overdosed. today i have 3 years clean",
+        "i almost used last night but called my sponsor",
+    ],
+)
+def test_third_set_leaves_everyday_texts(text: str) -> None:
+    assert not screen(text).escalate, screen(text)
+
+
+def test_clean_time_before_a_relapse_is_not_history() -> None:
+    # "N years clean" dates the recovery, not the relapse told with it.
+    assert screen("i was 4 years clean and relapsed").level == Level.URGENT
+    assert screen("had 18 months sober then picked up").level == Level.URGENT
+    assert not screen("2 years clean today, no slips").escalate
+
+
+def test_a_loss_dates_the_loss_not_the_use() -> None:
+    assert screen("i ended up using after my dads funeral").escalate
+    assert screen("my cousin died of fentanyl last year, funeral was hard").level == (
+        Level.SUPPORT
+    )
+
+
 # --- negation ----------------------------------------------------------------------------
 
 
