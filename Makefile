@@ -1,5 +1,5 @@
 # peerline: `make demo` to try it, `make test` to check it. Both set up what they need.
-.PHONY: setup train demo test validate eval bench lint typecheck clean
+.PHONY: setup train demo test validate eval bench screen-model lint typecheck clean
 
 setup:
 	@bash scripts/setup.sh
@@ -18,6 +18,9 @@ validate: setup
 
 eval: train
 	@bash scripts/eval.sh
+
+screen-model: setup
+	@.venv/bin/python scripts/train_screen_model.py
 
 bench: setup
 	@.venv/bin/python scripts/bench_outreach.py

@@ -4,6 +4,8 @@
 Layers (escalation/screen.py combines them; any may raise, only idioms may lower):
 the lexicon on the text, what the bot had just asked, and the engine's NLU intent when the
 engine answers. With the engine down the decision is made without it, never delayed.
+Then the learned layer (escalation/learned.py, no engine needed) may raise the result to
+urgent when its classifier is confident; it never lowers anything.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from escalation.screen import Decision, Level, ScreenContext, screen
+from escalation import learned
+from escalation.screen import Decision, Level, Reason, ScreenContext, screen
 from records.models import CaseLevel
 
 # An answer to the check-in's use question is only a disclosure shortly after it was asked.
@@ -55,7 +58,15 @@ def assess(text: str, last_question: str | None, engine_nlu: EngineNlu | None) -
         engine_intent=nlu[0] if nlu else None,
         engine_confidence=nlu[1] if nlu else None,
     )
-    return Assessment(screen(text, context), engine_answered=nlu is not None)
+    return Assessment(with_learned(text, screen(text, context)), engine_answered=nlu is not None)
+
+
+def with_learned(text: str, decision: Decision) -> Decision:
+    """Raise a below-urgent decision to urgent when the learned layer fires; else unchanged."""
+    if decision.level >= Level.URGENT or not learned.raises(text):
+        return decision
+    reason = Reason("learned", f"classifier p={learned.probability(text):.2f}")
+    return Decision(Level.URGENT, (reason, *decision.reasons))
 
 
 @dataclass(frozen=True)

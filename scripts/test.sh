@@ -23,8 +23,14 @@ step "lint (ruff) and types (mypy)"
 step "Rasa training data (rasa data validate)"
 bash scripts/validate.sh
 
-step "safety screen on the shipped labelled set (recall >= 0.98, false escalations <= 5%)"
-.venv/bin/peerline triage data/safety/labelled.csv --no-engine --min-recall 0.98 --max-false-rate 0.05
+step "safety screen on its own and tuning sets (recall >= 0.98, false escalations <= 5%)"
+for set in labelled blind_a blind_c; do
+    .venv/bin/peerline triage "data/safety/$set.csv" --no-engine --min-recall 0.98 --max-false-rate 0.05
+done
+step "safety screen on the held-out sets (figures only: never tuned against, so never a gate)"
+for set in blind_b blind_d; do
+    COLUMNS=200 .venv/bin/peerline triage "data/safety/$set.csv" --no-engine | grep "the engine:"
+done
 
 step "custom actions (engine environment)"
 pytest_must_run .venv-engine/bin/python tests/actions -q -p no:cacheprovider --confcutdir tests/actions
