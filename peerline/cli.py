@@ -27,7 +27,7 @@ from bot.politeness import Action, gather, rules_from
 from bot.scheduler import Scheduler
 from bot.worker import Loop
 from escalation import triage
-from escalation.auth import StaffError, add_staff, find_staff
+from escalation.auth import StaffError, add_staff, find_staff, hash_password
 from escalation.triage import EngineNlu
 from peerline import logs
 from peerline.app import create_app
@@ -66,6 +66,8 @@ console = Console()
 
 DEMO_PHONE = "+12125550101"
 DEMO_ALIAS = "Sam"
+DEMO_PEER_EMAIL = "rae@peers.example"
+DEMO_PEER_PHONE = "+12125550150"
 
 
 USER_ERRORS = (EnrolmentError, InvalidPhoneNumber, ScheduleError, StaffError)
@@ -343,7 +345,8 @@ def demo() -> None:
     logs.configure(settings.log_level)
     migrate.upgrade(settings.database_url)
     _seed_demo_participant(settings)
-    _run(settings, with_engine=True, banner=True)
+    password = _seed_demo_peer()
+    _run(settings, with_engine=True, banner=True, peer_password=password)
 
 
 def _seed_demo_participant(settings: Settings) -> None:
@@ -360,7 +363,22 @@ def _seed_demo_participant(settings: Settings) -> None:
     db.dispose()
 
 
-def _run(settings: Settings, with_engine: bool, banner: bool = False) -> None:
+def _seed_demo_peer() -> str:
+    """An on-shift demo peer, paged on the sandbox phone, with a fresh password each run
+    (printed once, never stored in plain text) so the console can be tried at once."""
+    password = secrets.token_urlsafe(9)
+    with records_session("no demo peer") as (_settings, session):
+        peer = find_staff(session, DEMO_PEER_EMAIL)
+        if peer is None:
+            peer = add_staff(session, DEMO_PEER_EMAIL, "Rae (demo peer)", StaffRole.PEER, password)
+        peer.password_hash = hash_password(password)
+        peer.phone, peer.on_shift = DEMO_PEER_PHONE, True
+    return password
+
+
+def _run(
+    settings: Settings, with_engine: bool, banner: bool = False, peer_password: str = ""
+) -> None:
     engine = EngineProcesses(
         token=settings.rasa_token, rasa_port=settings.rasa_port, action_port=settings.action_port
     )
@@ -379,6 +397,9 @@ def _run(settings: Settings, with_engine: bool, banner: bool = False) -> None:
             f"\n[bold green]peerline is running[/bold green]\n"
             f"  sandbox phone:  {base}/sandbox/phone?number=%2B12125550101"
             f"  (you are the demo participant {DEMO_ALIAS}; text 'hi')\n"
+            f"  peer console:   {base}/console  (log in as {DEMO_PEER_EMAIL}, password "
+            f"{peer_password}; text Sam's phone 'i took too many pills' to see a case arrive)\n"
+            f"  peer's phone:   {base}/sandbox/phone?number=%2B12125550150  (pages arrive here)\n"
             f"  health:         {base}/healthz\n"
             f"  Ctrl-C stops everything.\n"
         )

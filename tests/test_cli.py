@@ -164,3 +164,24 @@ def test_outreach_commands_refuse_bad_input_clearly(
     assert result.returncode == 2, result.stdout + result.stderr
     assert complaint in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_the_demo_peer_gets_a_fresh_password_each_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from escalation.auth import authenticate
+    from peerline.cli import DEMO_PEER_EMAIL, _seed_demo_peer
+    from records import migrate
+    from records.db import Database
+
+    url = f"sqlite:///{tmp_path}/demo.db"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate.upgrade(url)
+    first, second = _seed_demo_peer(), _seed_demo_peer()
+    assert first != second
+    db = Database(url)
+    with db.session() as session:
+        assert authenticate(session, DEMO_PEER_EMAIL, first) is None
+        peer = authenticate(session, DEMO_PEER_EMAIL, second)
+        assert peer is not None and peer.on_shift and peer.phone == "+12125550150"
+    db.dispose()
