@@ -18,6 +18,7 @@ What is owed, in the participant's own time zone (zoneinfo, so daylight saving i
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ from records.models import (
 )
 from records.schedules import Routine, routine_of
 from records.settings import Settings
+
+log = logging.getLogger(__name__)
 
 HORIZON = timedelta(hours=36)  # how far ahead each planning pass looks
 LOOKBACK = timedelta(hours=6)  # targets this recent are still planned (a late or restarted pass)
@@ -294,13 +297,14 @@ def load_people(
     people: dict[int, Person] = {}
     for pid, public_id, zone, consented_at in session.execute(query):
         assert consented_at is not None  # filtered in the query
-        people[pid] = Person(
-            id=pid,
-            public_id=public_id,
-            zone=zones.setdefault(zone, ZoneInfo(zone)),
-            since=consented_at,
-            routine=routine_of(schedules[pid], settings) if pid in schedules else default,
-        )
+        try:
+            if zone not in zones:
+                zones[zone] = ZoneInfo(zone)
+            routine = routine_of(schedules[pid], settings) if pid in schedules else default
+        except (KeyError, ValueError):  # a broken zone or routine: skip them, not everyone
+            log.warning("outreach: participant %d has an unusable zone or routine", pid)
+            continue
+        people[pid] = Person(pid, public_id, zones[zone], consented_at, routine)
     _add_activity(session, people, program, now)
     _add_bookings(session, people, program, now)
     return list(people.values())

@@ -113,7 +113,22 @@ def next_allowed(when: datetime, zone: ZoneInfo, quiet: LocalSpan) -> datetime:
     if not quiet.contains(local.time()):
         return when
     end_day = local.date() if local.time() < quiet.end else local.date() + timedelta(days=1)
-    return at_local(end_day, quiet.end, zone)
+    end = at_local(end_day, quiet.end, zone)
+    if end <= when:  # the clocks went back and this is the repeated hour: its second end
+        end = datetime.combine(end_day, quiet.end, tzinfo=zone).replace(fold=1).astimezone(UTC)
+    return end if end > when else when + timedelta(minutes=1)  # never "now" inside quiet
+
+
+def quiet_starts_after(when: datetime, zone: ZoneInfo, quiet: LocalSpan) -> datetime | None:
+    """The next start of quiet hours after `when` (None when there are no quiet hours)."""
+    if quiet.minutes() == 0:
+        return None
+    day = when.astimezone(zone).date()
+    for ahead in range(3):
+        start = at_local(day + timedelta(days=ahead), quiet.start, zone)
+        if start > when:
+            return start
+    return None
 
 
 def decide(

@@ -20,14 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot import outreach, payloads
 from bot.engine import EngineReply, EngineUnavailable, RasaEngine
 from bot.payloads import PayloadContext
-from bot.politeness import Action, Rules, decide, gather, rules_from
+from bot.politeness import Action, Rules, decide, gather, quiet_starts_after, rules_from
 from escalation import cases
 from messaging.outbox import enqueue
 from records.clock import Clock
@@ -62,6 +63,8 @@ WAITING = (OutreachStatus.PLANNED, OutreachStatus.HELD)
 LEASE = "outreach"
 LEASE_TTL = timedelta(seconds=60)
 MAX_RETRY = timedelta(minutes=10)
+MAX_ERRORS = 5  # a row that keeps failing is dropped, with the error as its reason
+ERROR_DELAY = timedelta(minutes=10)
 SILENT_REASON = "silent_after_reengage"
 
 
@@ -101,7 +104,10 @@ class Scheduler:
         now = self.clock.now()
         every = timedelta(minutes=self.settings.outreach_plan_minutes)
         if self._planned_at is None or now - self._planned_at >= every:
-            self.plan()
+            try:
+                self.plan()
+            except Exception:  # planning trouble must not stop what is already due
+                log.exception("outreach: planning failed; sending what is due anyway")
             self._planned_at = now
         return self.dispatch_due()
 
@@ -119,15 +125,22 @@ class Scheduler:
         if self.db.is_postgres:
             return True
         now = self.clock.now()
+        mine_or_lapsed = (SchedulerLease.holder == self.holder) | (SchedulerLease.expires_at <= now)
         try:
             with self.db.session() as session:
-                lease = session.get(SchedulerLease, LEASE)
-                if lease is None:
-                    session.add(SchedulerLease(name=LEASE, holder=self.holder, expires_at=now))
-                    lease = session.get_one(SchedulerLease, LEASE)
-                elif lease.holder != self.holder and lease.expires_at > now:
+                # one conditional UPDATE: of two schedulers taking a lapsed lease, one wins
+                taken = session.execute(
+                    update(SchedulerLease)
+                    .where(SchedulerLease.name == LEASE, mine_or_lapsed)
+                    .values(holder=self.holder, expires_at=now + LEASE_TTL)
+                ).rowcount  # type: ignore[attr-defined]
+                if taken:
+                    return True
+                if session.get(SchedulerLease, LEASE) is not None:
                     return False
-                lease.holder, lease.expires_at = self.holder, now + LEASE_TTL
+                session.add(
+                    SchedulerLease(name=LEASE, holder=self.holder, expires_at=now + LEASE_TTL)
+                )
         except IntegrityError:  # another scheduler created the lease this instant
             return False
         return True
@@ -147,6 +160,8 @@ class Scheduler:
         """Handle due rows one transaction each; stops early when the engine is down."""
         sent = 0
         for _ in range(limit):
+            if not self.holds_lease():  # renewed per row: a long batch never outlives it
+                break
             outcome = self.dispatch_next()
             if outcome is None or outcome.status == "retry":
                 break
@@ -157,29 +172,58 @@ class Scheduler:
         """Take the most overdue waiting row (skipping rows another scheduler holds)."""
         now = self.clock.now()
         case_ids: list[int] = []
-        with self.db.session() as session:
-            query = (
-                select(Outreach)
-                .where(Outreach.status.in_(WAITING), Outreach.due_at <= now)
-                .order_by(Outreach.due_at, Outreach.id)
-                .limit(1)
-            )
-            if self.db.is_postgres:
-                query = query.with_for_update(skip_locked=True)
-            row = session.scalar(query)
-            if row is None:
-                return None
-            outcome = self._handle(session, row, now, case_ids)
-            log.info("outreach %d (%s): %s %s", row.id, row.kind, outcome.status, outcome.reason)
+        row_id: int | None = None
+        try:
+            with self.db.session() as session:
+                query = (
+                    select(Outreach)
+                    .where(Outreach.status.in_(WAITING), Outreach.due_at <= now)
+                    .order_by(Outreach.due_at, Outreach.id)
+                    .limit(1)
+                )
+                if self.db.is_postgres:
+                    query = query.with_for_update(skip_locked=True)
+                row = session.scalar(query)
+                if row is None:
+                    return None
+                row_id = row.id
+                outcome = self._handle(session, row, now, case_ids)
+        except StaleDataError:  # another scheduler handled it first; nothing of ours stays
+            log.info("outreach %s: handled elsewhere meanwhile, left as it is", row_id)
+            return Outcome("skipped", "handled_elsewhere")
+        except Exception as exc:  # one bad row must not stop everyone else's outreach
+            if row_id is None:
+                raise
+            log.exception("outreach %d: failed, set aside", row_id)
+            return self._set_aside(row_id, type(exc).__name__, now)
+        log.info("outreach %d: %s %s", row_id, outcome.status, outcome.reason)
         for case_id in case_ids:  # after commit, so the console reads the new case
             if self.on_case_change is not None:
                 self.on_case_change(case_id)
         return outcome
 
+    def _set_aside(self, row_id: int, error: str, now: datetime) -> Outcome:
+        """Retry a failing row later (10, 20, 30... minutes), dropping it after a few tries."""
+        with self.db.session() as session:
+            row = session.get(Outreach, row_id)
+            if row is None or row.status not in WAITING:
+                return Outcome("skipped", "handled_elsewhere")
+            row.attempts += 1
+            row.reason = f"error:{error}"[:60]
+            if row.attempts >= MAX_ERRORS:
+                row.status = OutreachStatus.DROPPED
+                return Outcome("dropped", row.reason)
+            row.due_at = now + ERROR_DELAY * row.attempts
+        return Outcome("error", f"error:{error}")
+
     def _handle(
         self, session: Session, row: Outreach, now: datetime, case_ids: list[int]
     ) -> Outcome:
-        participant = session.get_one(Participant, row.participant_id)
+        # On PostgreSQL, lock the person: two schedulers sending two of their rows at once
+        # would each count today's texts before the other's commit and both pass the cap.
+        participant = session.get_one(
+            Participant, row.participant_id, with_for_update=self.db.is_postgres or None
+        )
         gone = "expired" if now >= row.expires_at else self._no_longer_wanted(session, row)
         if gone is not None:
             return _drop(row, gone, now)
@@ -259,9 +303,11 @@ class Scheduler:
         texts = [reply for reply in replies if reply.text]
         if not texts:
             return _drop(row, "engine_silent", now)
+        send_before = self._send_before(row, participant, now)
         first: Message | None = None
         for reply in texts:
             message = self._enqueue(session, participant, reply, now)
+            message.send_before = send_before
             first = first or message
         assert first is not None
         row.message_id = first.id
@@ -272,6 +318,12 @@ class Scheduler:
         if row.appointment_id is not None and row.kind == OutreachKind.APPOINTMENT_NUDGE:
             session.get_one(Appointment, row.appointment_id).nudged_at = now
         return _sent(row, now)
+
+    def _send_before(self, row: Outreach, participant: Participant, now: datetime) -> datetime:
+        """Delivery retries and pacing must not carry a nudge into quiet hours (or past the
+        appointment): the outbox suppresses it after this moment."""
+        quiet = quiet_starts_after(now, ZoneInfo(participant.timezone), self.rules.quiet)
+        return min(quiet, row.expires_at) if quiet is not None else row.expires_at
 
     def _enqueue(
         self, session: Session, participant: Participant, reply: EngineReply, now: datetime

@@ -36,6 +36,11 @@ class Loop:
         self._wake.set()
         self._thread.join(timeout)
 
+    @property
+    def running(self) -> bool:
+        """Still inside a step (a stop that timed out): its work may not be finished."""
+        return self._thread.is_alive()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:

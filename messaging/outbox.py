@@ -103,6 +103,9 @@ class OutboxSender:
 
     def send_due(self, limit: int = 20) -> int:
         """Send what is due now; returns how many rows were handled."""
+        # Claim no more than pacing lets us send in a minute, well before a claimed row
+        # would look stuck (STUCK_SENDING_AFTER) to another sender and be sent twice.
+        limit = max(1, min(limit, int(self.settings.send_rate_per_second * 60)))
         handled = 0
         for message_id in self._claim(limit):
             self._send(message_id)
@@ -149,6 +152,11 @@ class OutboxSender:
             ):
                 message.status = MessageStatus.SUPPRESSED
                 log.info("outbox: message %d suppressed, recipient opted out", message.id)
+                return
+            if message.send_before is not None and self.clock.now() >= message.send_before:
+                message.status = MessageStatus.SUPPRESSED
+                message.error_message = "too late to send politely"
+                log.info("outbox: message %d suppressed, past its send-before time", message.id)
                 return
             to, body = message.phone, message.body
         outcome = self._deliver(message_id, to, body)

@@ -90,7 +90,8 @@ class Peerline:
 
     def stop(self) -> None:
         self.outreach_loop.stop()
-        self.scheduler.release()
+        if not self.outreach_loop.running:  # mid-send: let the lease lapse on its own
+            self.scheduler.release()
         self.timer_loop.stop()
         self.turn_loop.stop()
         self.outbox_loop.stop()

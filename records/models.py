@@ -141,7 +141,7 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"
     UNDELIVERED = "undelivered"
     FAILED = "failed"
-    SUPPRESSED = "suppressed"  # never sent: opted out
+    SUPPRESSED = "suppressed"  # never sent: opted out, or too late to send politely
 
 
 class TurnStatus(StrEnum):
@@ -195,6 +195,9 @@ class Message(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    send_before: Mapped[datetime | None] = mapped_column(
+        comment="outreach: not sent after this (quiet hours, the appointment); then suppressed"
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     participant: Mapped[Participant | None] = relationship(back_populates="messages")
@@ -390,6 +393,12 @@ class Outreach(Base):
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Every UPDATE checks the version it read, so a scheduler acting on a stale read (the
+    # lease lapsed mid-step, a second process) fails instead of sending or re-holding a row
+    # another scheduler already handled.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class SchedulerLease(Base):

@@ -118,8 +118,8 @@ def set_schedule(
         schedule.checkin_days = ",".join(WEEKDAYS[d] for d in sorted(days))
     if window is not None:
         span = parse_window(window)
-        if span.minutes() == 0:
-            raise ScheduleError("the sending window must not be empty")
+        if span.start >= span.end:
+            raise ScheduleError("the sending window must start and end on the same day")
         schedule.send_window = str(span)
     if medication_every_days is not None:
         if not 0 <= medication_every_days <= 90:

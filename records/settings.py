@@ -122,6 +122,14 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a local time span like 21:00-08:00")
         return value.strip()
 
+    @field_validator("outreach_window")
+    @classmethod
+    def _same_day(cls, value: str) -> str:
+        start, end = value.split("-")
+        if start >= end:
+            raise ValueError("the outreach window must start and end on the same day")
+        return value
+
     @field_validator("appointment_nudge_hours")
     @classmethod
     def _hours_list(cls, value: str) -> str:

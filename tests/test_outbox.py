@@ -203,3 +203,18 @@ def test_a_send_interrupted_by_a_crash_is_picked_up_again(
         assert session.scalar(select(Message.status).where(Message.id == message_id)) == (
             MessageStatus.QUEUED
         )
+
+
+def test_a_nudge_past_its_send_before_time_is_suppressed_not_sent(
+    db: Database, sender: OutboxSender, clock: ManualClock, sandbox: Sandbox
+) -> None:
+    """A retried nudge must not arrive in the participant's quiet hours."""
+    message_id = queue(db, clock, SAM, "Time for a quick check-in.", kind=MessageKind.NUDGE)
+    with db.session() as session:
+        session.get_one(Message, message_id).send_before = clock.now()
+    clock.advance(seconds=1)
+    assert sender.send_due() == 1
+    assert sandbox.messages_to(SAM) == []
+    stored = row(db, message_id)
+    assert stored.status == MessageStatus.SUPPRESSED
+    assert stored.error_message == "too late to send politely"

@@ -227,8 +227,10 @@ def test_bad_schedules_are_refused_clearly(db: Database) -> None:
             set_schedule(session, participant, settings, checkin_days="mon,funday")
         with pytest.raises(ScheduleError, match="time span"):
             set_schedule(session, participant, settings, window="25:00-26:00")
-        with pytest.raises(ScheduleError, match="empty"):
+        with pytest.raises(ScheduleError, match="same day"):
             set_schedule(session, participant, settings, window="10:00-10:00")
+        with pytest.raises(ScheduleError, match="same day"):
+            set_schedule(session, participant, settings, window="23:00-01:00")
 
 
 # --- the politeness rules ------------------------------------------------------------------
@@ -415,3 +417,30 @@ def test_pacing_spaces_texts_per_sending_number() -> None:
     assert pace.reserve("+12125550109") == 0.0  # another number has its own pace
     now[0] += 10
     assert pace.reserve("+12125550100") == 0.0  # idle time is not banked
+
+
+def test_in_the_repeated_hour_quiet_hours_still_hold() -> None:
+    """Clocks go back at 02:00 on 1 Nov 2026: 01:10 happens twice in New York. In the
+    second 01:10, quiet hours ending 01:30 end at the second 01:30, not in the past."""
+    quiet_till_0130 = rules_from(Settings(_env_file=None, outreach_quiet_hours="22:00-01:30"))  # type: ignore[call-arg]
+    second_0110 = datetime(2026, 11, 1, 6, 10, tzinfo=UTC)  # 01:10 EST
+    verdict = decide(OutreachKind.CHECKIN, second_0110, FAR, NEW_YORK, facts(), quiet_till_0130)
+    assert verdict.action == Action.HOLD
+    assert verdict.until == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 EST
+
+
+def test_a_window_across_midnight_is_refused_in_settings() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="same day"):
+        Settings(_env_file=None, outreach_window="23:00-01:00")  # type: ignore[call-arg]
+
+
+def test_a_broken_time_zone_skips_that_person_not_everyone(db: Database) -> None:
+    settings = settings_for(db, outreach_checkin_days="mon,tue,wed,thu,fri,sat,sun")
+    good = person(db, phone="+12125550161")
+    broken = person(db, phone="+12125550162")
+    with db.session() as session:
+        session.get_one(Participant, broken).timezone = "Mars/Olympus_Mons"
+    assert plan(db, settings, local(2026, 11, 2, 7)) >= 1
+    assert {r.participant_id for r in rows(db)} == {good}

@@ -420,3 +420,57 @@ def test_two_schedulers_on_postgresql_send_each_outreach_exactly_once(
         engine_client.close()
         database.dispose()
     setup.dispose()
+
+
+class AnotherSchedulerWins:
+    """The real engine; while it answers, another scheduler sends the same row. (The race
+    SQLite's lease can leave open when a lease lapses mid-step.)"""
+
+    def __init__(self, engine: RasaEngine, db: Database) -> None:
+        self.engine, self.db = engine, db
+
+    def trigger_intent(
+        self, sender: str, intent: str, entities: dict[str, str] | None = None
+    ) -> list[object]:
+        replies = self.engine.trigger_intent(sender, intent, entities)
+        with self.db.session() as session:
+            for row in session.scalars(select(Outreach)):
+                row.status, row.sent_at = OutreachStatus.SENT, datetime.now(UTC)
+        return list(replies)
+
+
+def test_a_row_sent_elsewhere_meanwhile_is_not_sent_again(tmp_path: Path, rasa: RasaEngine) -> None:
+    from records import migrate
+
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    enrol_people(db, 1)
+    clock = ManualClock(datetime(2026, 11, 2, 12, 30, tzinfo=NEW_YORK).astimezone(UTC))
+    racing = Scheduler(db, AnotherSchedulerWins(rasa, db), settings_for(db), clock)  # type: ignore[arg-type]
+    racing.plan()
+    outcome = racing.dispatch_next()
+    assert outcome is not None and outcome.reason == "handled_elsewhere"
+    assert nudges(db) == [], "our copy of the texts was rolled back"
+    db.dispose()
+
+
+def test_a_row_that_fails_is_set_aside_and_the_rest_still_go(
+    db: Database, rasa: RasaEngine
+) -> None:
+    good, broken = enrol_people(db, 2)
+    clock = ManualClock(datetime(2026, 11, 2, 12, 30, tzinfo=NEW_YORK).astimezone(UTC))
+    scheduler = Scheduler(db, rasa, settings_for(db), clock)
+    scheduler.plan()
+    with db.session() as session:  # broken after planning: its row can't be worked out now
+        session.get_one(Participant, broken).timezone = "Mars/Olympus_Mons"
+    scheduler.dispatch_due()
+    assert nudges(db, good), "one bad row must not stop everyone else's outreach"
+    [stuck] = [r for r in outreach_rows(db) if r.participant_id == broken]
+    assert stuck.status == OutreachStatus.PLANNED and stuck.reason is not None
+    assert stuck.reason.startswith("error:") and stuck.due_at > clock.now()
+    for _ in range(6):  # it keeps failing: dropped with its reason, not retried forever
+        clock.advance(hours=1)
+        scheduler.dispatch_due()
+    [stuck] = [r for r in outreach_rows(db) if r.participant_id == broken]
+    assert stuck.status == OutreachStatus.DROPPED and stuck.reason.startswith("error:")
