@@ -426,8 +426,11 @@ OVERDOSE_RULES: tuple[Rule, ...] = (
         E,
         r"\bbreathing (?:is |real |really |so |super |hella |mad |kinda |all |like )*(?:weird|"
         r"funny|slow|shallow|strange|wrong|slowly|barely)\b|\bgurgl\w*|\bgasping\b|\bsnor\w* "
-        r"(?:(?:real |really |so |super |hella |mad |kinda |all )*(?:weird|funny|strange)|loud "
-        r"and|like|really loud)|\bdeath rattle\b|\bchoking on (?:his|her|their) (?:own )?"
+        r"(?:(?:real |really |so |super |hella |mad |kinda |all )*(?:weird|funny|strange)|"
+        # loud snoring alone is everyday ("my dad snores really loud lol"); after use, or
+        # with no waking him, it is an overdose sign, and those words carry it
+        r"(?:real |really |so |super )?loud (?:and|after|since|but) (?:\w+ ){0,3}?(?:wont|cant|"
+        r"not|used|using|took|did|shot|high|nodd\w*|fent|dope|pills?|blue|gurgl\w*)\b)|\bdeath rattle\b|\bchoking on (?:his|her|their) (?:own )?"
         r"(?:vomit|throw up|puke)",
         negatable=False,
         temporal=True,

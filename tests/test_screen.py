@@ -568,3 +568,23 @@ def test_labelled_recall_and_false_escalations() -> None:
     report = "\nmissed:\n  " + "\n  ".join(misses) + "\nfalse:\n  " + "\n  ".join(false)
     assert recall >= 0.98, f"recall {recall:.3f}" + report
     assert false_rate <= 0.05, f"false escalations {false_rate:.3f}" + report
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hes snoring real loud after he used",
+        "he is snoring really loud and wont wake up",
+        "she snoring weird and i cant wake her",
+        "my roommate is snoring so loud and his lips look blue",
+    ],
+)
+def test_snoring_after_use_or_with_no_waking_is_an_emergency(text: str) -> None:
+    assert screen(text).level == Level.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text", ["my dad snores really loud lol", "my husband snores like a freight train"]
+)
+def test_everyday_snoring_pages_nobody(text: str) -> None:
+    assert not screen(text).escalate
