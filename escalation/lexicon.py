@@ -430,7 +430,8 @@ OVERDOSE_RULES: tuple[Rule, ...] = (
         # loud snoring alone is everyday ("my dad snores really loud lol"); after use, or
         # with no waking him, it is an overdose sign, and those words carry it
         r"(?:real |really |so |super )?loud (?:and|after|since|but) (?:\w+ ){0,3}?(?:wont|cant|"
-        r"not|used|using|took|did|shot|high|nodd\w*|fent|dope|pills?|blue|gurgl\w*)\b)|\bdeath rattle\b|\bchoking on (?:his|her|their) (?:own )?"
+        r"not|used|using|took|did|shot|high|nodd\w*|fent|dope|pills?|blue|gurgl\w*)\b)|"
+        r"\bdeath rattle\b|\bchoking on (?:his|her|their) (?:own )?"
         r"(?:vomit|throw up|puke)",
         negatable=False,
         temporal=True,
