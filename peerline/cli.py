@@ -35,8 +35,8 @@ from peerline.engine_process import EngineError, EngineProcesses
 from records import migrate
 from records.clock import SystemClock
 from records.db import Database
-from records.models import Participant, StaffRole
-from records.participants import EnrolmentError, enrol, find_participant
+from records.models import Participant, ParticipantStatus, StaffRole
+from records.participants import EnrolmentError, enrol, find_participant, set_status
 from records.phones import InvalidPhoneNumber, mask, to_e164
 from records.schedules import (
     ScheduleError,
@@ -304,6 +304,32 @@ def appointment_list(participant: ParticipantRef) -> None:
                 a.answer_reason or "",
             )
     console.print(table)
+
+
+def _set_status(participant: str, status: ParticipantStatus, what: str) -> None:
+    with records_session("not changed") as (settings, session):
+        person = find_participant(session, participant, settings.default_region)
+        set_status(session, person, status)
+        alias = person.alias
+    console.print(f"[green]{alias}: {what}[/green]")
+
+
+@app.command("pause")
+def pause(participant: ParticipantRef) -> None:
+    """Hold all outreach to a participant (a break, a hospital stay); texts still answered."""
+    _set_status(participant, ParticipantStatus.PAUSED, "outreach paused")
+
+
+@app.command("resume")
+def resume(participant: ParticipantRef) -> None:
+    """Resume outreach to a paused participant."""
+    _set_status(participant, ParticipantStatus.ACTIVE, "outreach resumed")
+
+
+@app.command("discharge")
+def discharge(participant: ParticipantRef) -> None:
+    """End outreach for good (left the program); their texts are still screened and answered."""
+    _set_status(participant, ParticipantStatus.DISCHARGED, "discharged; no more outreach")
 
 
 @app.command("participants")

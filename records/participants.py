@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.models import Participant
+from records.models import Participant, ParticipantStatus
 from records.phones import to_e164
 
 
@@ -54,3 +54,9 @@ def find_participant(session: Session, ref: str, default_region: str = "US") -> 
     if found is None:
         raise EnrolmentError("no participant with that id or number")
     return found
+
+
+def set_status(session: Session, participant: Participant, status: ParticipantStatus) -> None:
+    """Pause (a break, a hospital stay: outreach is held), resume, or discharge (outreach
+    stops for good). Their own texts are still screened and answered in every status."""
+    participant.status = status

@@ -24,6 +24,9 @@ COMMANDS = [
     ["appointment", "add"],
     ["appointment", "mark"],
     ["appointment", "list"],
+    ["pause"],
+    ["resume"],
+    ["discharge"],
 ]
 
 
@@ -185,3 +188,18 @@ def test_the_demo_peer_gets_a_fresh_password_each_run(
         peer = authenticate(session, DEMO_PEER_EMAIL, second)
         assert peer is not None and peer.on_shift and peer.phone == "+12125550150"
     db.dispose()
+
+
+def test_pause_resume_and_discharge_change_what_outreach_may_do(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    peerline("db", "upgrade", database_url=url)
+    peerline("enrol", "+12125550148", "--alias", "Kit", database_url=url)
+    assert "outreach paused" in peerline("pause", "+12125550148", database_url=url).stdout
+    preview = peerline("schedule", "preview", "--participant", "+12125550148", database_url=url)
+    assert "paused" in preview.stdout, preview.stdout
+    assert "paused" in peerline("participants", database_url=url).stdout
+    assert "resumed" in peerline("resume", "+12125550148", database_url=url).stdout
+    assert "discharged" in peerline("discharge", "+12125550148", database_url=url).stdout
+    assert "discharged" in peerline("participants", database_url=url).stdout
+    missing = peerline("pause", "+12125550199", database_url=url)
+    assert missing.returncode == 2 and "no participant" in missing.stdout
