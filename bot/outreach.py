@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -39,6 +39,7 @@ from bot.politeness import (
     decide,
     rules_from,
     sent_counts,
+    sent_times,
 )
 from records.models import (
     Appointment,
@@ -291,7 +292,7 @@ def load_people(
     )
     if participant_ids is not None:
         query = query.where(Participant.id.in_(participant_ids))
-    schedules = _by_participant(session, select(OutreachSchedule), participant_ids)
+    schedules = _schedules(session, participant_ids)
     zones: dict[str, ZoneInfo] = {}
     default = routine_of(None, settings)
     people: dict[int, Person] = {}
@@ -310,9 +311,11 @@ def load_people(
     return list(people.values())
 
 
-def _by_participant(
-    session: Session, query: Any, participant_ids: Sequence[int] | None
+def _schedules(
+    session: Session, participant_ids: Sequence[int] | None
 ) -> dict[int, OutreachSchedule]:
+    """Participants' own routines (everyone else follows the program default)."""
+    query = select(OutreachSchedule)
     if participant_ids is not None:
         query = query.where(OutreachSchedule.participant_id.in_(participant_ids))
     return {s.participant_id: s for s in session.scalars(query)}
@@ -475,38 +478,16 @@ def preview(
     program = program_from(settings)
     rules = rules_from(settings)
     people = load_people(session, settings, program, now, [participant.id])
-    zone = ZoneInfo(participant.timezone)
-    if not people:  # not planned for at all: say why, through the rules
+    if not people:  # not planned for at all (no consent, opted out, discharged)
         return []
     person = people[0]
-    items = sorted(owed(person, program, now, now + timedelta(days=days)), key=_due)
-    sent = list(facts_sent(session, participant.id, rules, now))
-    lines: list[PreviewLine] = []
-    for item in items:
-        lines.append(_simulate(item, max(item.due_at, now), zone, facts, rules, sent))
-    return sorted(lines, key=lambda line: line.at)
-
-
-def _due(item: Owed) -> datetime:
-    return item.due_at
-
-
-def facts_sent(
-    session: Session, participant_id: int, rules: Rules, now: datetime
-) -> list[datetime]:
-    """When counted outreach went out to this person in the last week (for the caps)."""
-    return [
-        at
-        for at in session.scalars(
-            select(Outreach.sent_at).where(
-                Outreach.participant_id == participant_id,
-                Outreach.status == OutreachStatus.SENT,
-                Outreach.kind.in_(rules.counted_kinds()),
-                Outreach.sent_at >= now - timedelta(days=8),
-            )
-        )
-        if at is not None
+    # earlier outreach uses up the caps first, as it would when sent
+    items = sorted(owed(person, program, now, now + timedelta(days=days)), key=lambda i: i.due_at)
+    sent = sent_times(session, participant.id, rules, since=now - timedelta(days=8))
+    lines = [
+        _simulate(item, max(item.due_at, now), person.zone, facts, rules, sent) for item in items
     ]
+    return sorted(lines, key=lambda line: line.at)
 
 
 def _simulate(
@@ -520,7 +501,7 @@ def _simulate(
     held: list[str] = []
     while True:  # each hold moves `at` forward, and expiry bounds it, so this ends
         today, week = sent_counts(sent, at, zone)
-        facts = Facts(base.status, base.consented, base.opted_out, base.case_open, today, week)
+        facts = replace(base, sent_today=today, sent_this_week=week)
         verdict = decide(item.kind, at, item.expires_at, zone, facts, rules)
         if verdict.action == Action.HOLD and verdict.reason not in TIME_REASONS:
             # paused, opted out, a case open...: nothing in a simulation lifts it

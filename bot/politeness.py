@@ -195,15 +195,8 @@ def gather(
 ) -> Facts:
     """Read the facts the rules need from the database (one participant, one moment)."""
     _, week_start = day_and_week_start(now, zone)
-    sent = session.scalars(
-        select(Outreach.sent_at).where(
-            Outreach.participant_id == participant.id,
-            Outreach.status == OutreachStatus.SENT,
-            Outreach.kind.in_(rules.counted_kinds()),
-            Outreach.sent_at >= week_start - timedelta(days=1),
-        )
-    )
-    today, week = sent_counts([at for at in sent if at is not None], now, zone)
+    sent = sent_times(session, participant.id, rules, since=week_start - timedelta(days=1))
+    today, week = sent_counts(sent, now, zone)
     return Facts(
         status=participant.status,
         consented=participant.consented_at is not None,
@@ -212,6 +205,21 @@ def gather(
         sent_today=today,
         sent_this_week=week,
     )
+
+
+def sent_times(
+    session: Session, participant_id: int, rules: Rules, since: datetime
+) -> list[datetime]:
+    """When outreach that counts toward the caps went out to this person, since `since`."""
+    sent = session.scalars(
+        select(Outreach.sent_at).where(
+            Outreach.participant_id == participant_id,
+            Outreach.status == OutreachStatus.SENT,
+            Outreach.kind.in_(rules.counted_kinds()),
+            Outreach.sent_at >= since,
+        )
+    )
+    return [at for at in sent if at is not None]
 
 
 def sent_counts(sent: list[datetime], now: datetime, zone: ZoneInfo) -> tuple[int, int]:

@@ -224,23 +224,23 @@ class Scheduler:
         participant = session.get_one(
             Participant, row.participant_id, with_for_update=self.db.is_postgres or None
         )
-        gone = "expired" if now >= row.expires_at else self._no_longer_wanted(session, row)
-        if gone is not None:
-            return _drop(row, gone, now)
         zone = ZoneInfo(participant.timezone)
+        gone = "expired" if now >= row.expires_at else self._no_longer_wanted(session, row, zone)
+        if gone is not None:
+            return _drop(row, gone)
         facts = gather(session, participant, now, zone, self.rules)
         verdict = decide(row.kind, now, row.expires_at, zone, facts, self.rules)
         if verdict.action == Action.DROP:
-            return _drop(row, verdict.reason or "rules", now)
+            return _drop(row, verdict.reason or "rules")
         if verdict.action == Action.HOLD:
             assert verdict.until is not None
             row.status, row.reason, row.due_at = OutreachStatus.HELD, verdict.reason, verdict.until
             return Outcome("held", verdict.reason)
         if row.kind == OutreachKind.PEER_REQUEST:
             return self._peer_request(session, row, participant, now, case_ids)
-        return self._send(session, row, participant, now)
+        return self._send(session, row, participant, zone, now)
 
-    def _no_longer_wanted(self, session: Session, row: Outreach) -> str | None:
+    def _no_longer_wanted(self, session: Session, row: Outreach, zone: ZoneInfo) -> str | None:
         """Things change after planning: an appointment moves, a person answers."""
         if row.appointment_id is not None:
             appointment = session.get_one(Appointment, row.appointment_id)
@@ -264,15 +264,14 @@ class Scheduler:
             )
             return "participant_replied" if answered else None
         if row.kind in (OutreachKind.CHECKIN, OutreachKind.MEDICATION_NUDGE):
-            return self._schedule_changed(session, row)
+            return self._schedule_changed(session, row, zone)
         return None
 
-    def _schedule_changed(self, session: Session, row: Outreach) -> str | None:
+    def _schedule_changed(self, session: Session, row: Outreach, zone: ZoneInfo) -> str | None:
         routine = routine_of(session.get(OutreachSchedule, row.participant_id), self.settings)
         if row.kind == OutreachKind.MEDICATION_NUDGE:
             return None if routine.medication_every_days > 0 else "schedule_changed"
-        participant = session.get_one(Participant, row.participant_id)
-        weekday = row.target_at.astimezone(ZoneInfo(participant.timezone)).weekday()
+        weekday = row.target_at.astimezone(zone).weekday()
         return None if weekday in routine.checkin_days else "schedule_changed"
 
     def _peer_request(
@@ -292,18 +291,23 @@ class Scheduler:
         return _sent(row, now)
 
     def _send(
-        self, session: Session, row: Outreach, participant: Participant, now: datetime
+        self,
+        session: Session,
+        row: Outreach,
+        participant: Participant,
+        zone: ZoneInfo,
+        now: datetime,
     ) -> Outcome:
         try:
             replies = self.engine.trigger_intent(
-                participant.public_id, INTENTS[row.kind], self._entities(session, row, participant)
+                participant.public_id, INTENTS[row.kind], self._entities(session, row, zone)
             )
         except EngineUnavailable as exc:
             return self._retry_later(row, now, str(exc))
         texts = [reply for reply in replies if reply.text]
         if not texts:
-            return _drop(row, "engine_silent", now)
-        send_before = self._send_before(row, participant, now)
+            return _drop(row, "engine_silent")
+        send_before = self._send_before(row, zone, now)
         first: Message | None = None
         for reply in texts:
             message = self._enqueue(session, participant, reply, now)
@@ -319,10 +323,10 @@ class Scheduler:
             session.get_one(Appointment, row.appointment_id).nudged_at = now
         return _sent(row, now)
 
-    def _send_before(self, row: Outreach, participant: Participant, now: datetime) -> datetime:
+    def _send_before(self, row: Outreach, zone: ZoneInfo, now: datetime) -> datetime:
         """Delivery retries and pacing must not carry a nudge into quiet hours (or past the
         appointment): the outbox suppresses it after this moment."""
-        quiet = quiet_starts_after(now, ZoneInfo(participant.timezone), self.rules.quiet)
+        quiet = quiet_starts_after(now, zone, self.rules.quiet)
         return min(quiet, row.expires_at) if quiet is not None else row.expires_at
 
     def _enqueue(
@@ -339,14 +343,12 @@ class Scheduler:
             participant_id=participant.id,
         )
 
-    def _entities(
-        self, session: Session, row: Outreach, participant: Participant
-    ) -> dict[str, str]:
+    def _entities(self, session: Session, row: Outreach, zone: ZoneInfo) -> dict[str, str]:
         """The appointment's local time and kind, for the nudge's wording."""
         if row.kind != OutreachKind.APPOINTMENT_NUDGE or row.appointment_id is None:
             return {}
         appointment = session.get_one(Appointment, row.appointment_id)
-        local = appointment.starts_at.astimezone(ZoneInfo(participant.timezone))
+        local = appointment.starts_at.astimezone(zone)
         return {"appointment_time": local.isoformat(), "appointment_kind": appointment.kind}
 
     def _retry_later(self, row: Outreach, now: datetime, why: str) -> Outcome:
@@ -363,6 +365,6 @@ def _sent(row: Outreach, now: datetime) -> Outcome:
     return Outcome("sent")
 
 
-def _drop(row: Outreach, reason: str, now: datetime) -> Outcome:
-    row.status, row.reason, row.updated_at = OutreachStatus.DROPPED, reason[:60], now
+def _drop(row: Outreach, reason: str) -> Outcome:
+    row.status, row.reason = OutreachStatus.DROPPED, reason[:60]
     return Outcome("dropped", reason)

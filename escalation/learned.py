@@ -24,7 +24,16 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-__all__ = ["MODEL_PATH", "Model", "features", "load", "probability", "raises", "windows"]
+__all__ = [
+    "MODEL_PATH",
+    "Model",
+    "confident",
+    "features",
+    "load",
+    "probability",
+    "raises",
+    "windows",
+]
 
 MODEL_PATH = Path(__file__).with_name("screen_model.json")
 
@@ -131,10 +140,15 @@ def probability(text: str) -> float:
         return 0.0
 
 
+def confident(p: float) -> bool:
+    """True when a probability clears the model's threshold: a human peer should see it now."""
+    model = load()
+    return model is not None and p >= model.threshold
+
+
 def raises(text: str) -> bool:
-    """True when the model is confident enough that a human peer should see the text now."""
+    """True when the model is confident about this text. Never raises."""
     try:
-        model = load()
-        return model is not None and probability(text) >= model.threshold
+        return confident(probability(text))
     except Exception:
         return False

@@ -63,10 +63,12 @@ def assess(text: str, last_question: str | None, engine_nlu: EngineNlu | None) -
 
 def with_learned(text: str, decision: Decision) -> Decision:
     """Raise a below-urgent decision to urgent when the learned layer fires; else unchanged."""
-    if decision.level >= Level.URGENT or not learned.raises(text):
+    if decision.level >= Level.URGENT:
         return decision
-    reason = Reason("learned", f"classifier p={learned.probability(text):.2f}")
-    return Decision(Level.URGENT, (reason, *decision.reasons))
+    p = learned.probability(text)  # scored once: it runs on every participant's text
+    if not learned.confident(p):
+        return decision
+    return Decision(Level.URGENT, (Reason("learned", f"classifier p={p:.2f}"), *decision.reasons))
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,7 @@ def schedule_preview(
     if not lines:
         why = (
             "not consented, opted out or discharged"
-            if not facts.consented or facts.opted_out
+            if not facts.consented or facts.opted_out or facts.status == "discharged"
             else "nothing due"
         )
         console.print(f"nothing would be sent in the next {days} day(s): {why}")

@@ -99,9 +99,9 @@ def test_assess_raises_what_the_lexicon_missed_to_urgent(text: str) -> None:
 @pytest.mark.parametrize("level", list(Level))
 def test_only_raises_never_lowers(level: Level, monkeypatch: pytest.MonkeyPatch) -> None:
     before = Decision(level, (Reason("lexicon", "x"),) if level else ())
-    monkeypatch.setattr(learned, "raises", lambda text: False)
+    monkeypatch.setattr(learned, "probability", lambda text: 0.0)
     assert triage.with_learned("anything", before) == before
-    monkeypatch.setattr(learned, "raises", lambda text: True)
+    monkeypatch.setattr(learned, "probability", lambda text: 1.0)
     after = triage.with_learned("anything", before)
     assert after.level == max(level, Level.URGENT)
     assert set(before.reasons) <= set(after.reasons)
