@@ -26,6 +26,7 @@ from records.participants import enrol
 from records.schedules import ScheduleError, add_appointment, set_schedule
 from records.settings import Settings
 from tests.conftest import make_settings
+from tests.support.records import book
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -148,14 +149,7 @@ def test_appointment_nudges_come_24_and_2_hours_before(db: Database) -> None:
     settings = settings_for(db)
     pid = person(db)
     starts = local(2026, 11, 5, 15)
-    with db.session() as session:
-        add_appointment(
-            session,
-            session.get_one(Participant, pid),
-            starts_at=starts,
-            kind="dosing",
-            now=local(2026, 11, 1, 9),
-        )
+    book(db, pid, starts, "dosing", local(2026, 11, 1, 9))
     plan(db, settings, local(2026, 11, 4, 12))
     plan(db, settings, local(2026, 11, 5, 12))
     nudges = rows(db, OutreachKind.APPOINTMENT_NUDGE)
@@ -170,14 +164,7 @@ def test_no_nudge_for_a_moment_before_the_appointment_was_booked(db: Database) -
     settings = settings_for(db)
     pid = person(db)
     booked_at = local(2026, 11, 5, 9)
-    with db.session() as session:
-        add_appointment(
-            session,
-            session.get_one(Participant, pid),
-            starts_at=local(2026, 11, 5, 15),
-            kind="group",
-            now=booked_at,
-        )
+    book(db, pid, local(2026, 11, 5, 15), "group", booked_at)
     plan(db, settings, booked_at)
     [nudge] = rows(db, OutreachKind.APPOINTMENT_NUDGE)
     assert nudge.lead_minutes == 120

@@ -34,9 +34,10 @@ from records.models import (
     TurnStatus,
 )
 from records.participants import enrol
-from records.schedules import add_appointment, set_schedule
+from records.schedules import set_schedule
 from records.settings import Settings
 from tests.conftest import make_settings
+from tests.support.records import book
 
 pytestmark = pytest.mark.engine
 
@@ -188,14 +189,7 @@ def test_an_appointment_nudge_names_the_local_time(db: Database, rasa: RasaEngin
     [pid] = enrol_people(db, 1)
     clock = ManualClock(MONDAY_7AM)
     starts = datetime(2026, 11, 3, 15, 0, tzinfo=NEW_YORK).astimezone(UTC)
-    with db.session() as session:
-        add_appointment(
-            session,
-            session.get_one(Participant, pid),
-            starts_at=starts,
-            kind="group",
-            now=clock.now(),
-        )
+    book(db, pid, starts, "group", clock.now())
     scheduler = Scheduler(db, rasa, settings_for(db, outreach_checkin_days=""), clock)
     run_until(scheduler, clock, starts - timedelta(hours=23))
     [text] = nudges(db, pid)
@@ -208,15 +202,7 @@ def test_a_moved_appointment_drops_the_old_nudge(db: Database, rasa: RasaEngine)
     [pid] = enrol_people(db, 1)
     clock = ManualClock(MONDAY_7AM)
     starts = datetime(2026, 11, 3, 15, 0, tzinfo=NEW_YORK).astimezone(UTC)
-    with db.session() as session:
-        appointment = add_appointment(
-            session,
-            session.get_one(Participant, pid),
-            starts_at=starts,
-            kind="group",
-            now=clock.now(),
-        )
-        appointment_id = appointment.id
+    appointment_id = book(db, pid, starts, "group", clock.now())
     scheduler = Scheduler(db, rasa, settings_for(db, outreach_checkin_days=""), clock)
     scheduler.step()  # plans the 24-hour nudge for Monday 15:00
     with db.session() as session:
@@ -231,15 +217,7 @@ def test_a_missed_appointment_gets_a_kind_follow_up(db: Database, rasa: RasaEngi
     [pid] = enrol_people(db, 1)
     clock = ManualClock(MONDAY_7AM)
     starts = MONDAY_7AM + timedelta(hours=3)  # Monday 10:00
-    with db.session() as session:
-        appointment = add_appointment(
-            session,
-            session.get_one(Participant, pid),
-            starts_at=starts,
-            kind="dosing",
-            now=clock.now(),
-        )
-        appointment_id = appointment.id
+    appointment_id = book(db, pid, starts, "dosing", clock.now())
     scheduler = Scheduler(db, rasa, settings_for(db, outreach_checkin_days=""), clock)
     run_until(scheduler, clock, starts + timedelta(minutes=30))
     with db.session() as session:
