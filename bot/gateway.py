@@ -2,7 +2,8 @@
 
 `POST /sms/inbound` never runs NLU, actions or sends inside Twilio's 15-second window: it
 checks the signature, de-duplicates on MessageSid, stores the text with its turn pending,
-answers with empty TwiML and wakes the turn worker.
+answers with empty TwiML and wakes the safety lane (escalation/lane.py), which screens the
+text before the conversation lane (bot/turns.py) may answer it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class GatewayDeps:
     settings: Settings
     db: Database
     clock: Clock
-    wake_turns: Callable[[], None]
+    on_stored: Callable[[], None]  # wakes the safety lane, which then wakes the turns
     wake_outbox: Callable[[], None]
 
 
@@ -82,7 +83,7 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
             return Response("MessageSid and From are required", status_code=400)
         stored = await run_in_threadpool(store_inbound, deps, sid, sender, params)
         if stored:
-            deps.wake_turns()
+            deps.on_stored()
         return twiml()
 
     @router.post("/status")

@@ -13,12 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalation.escalate import Escalator, Signal
 from records.models import (
     Appointment,
     AppointmentStatus,
-    Case,
     CaseLevel,
-    CaseStatus,
     CheckIn,
     Participant,
 )
@@ -44,8 +43,10 @@ OPEN_APPOINTMENT = (
 class PayloadContext:
     session: Session
     participant: Participant
-    message_id: int
+    message_id: int  # the inbound text (a turn) or the first outbound text (outreach)
     now: datetime
+    escalator: Escalator
+    inbound: bool = True
 
 
 def apply(ctx: PayloadContext, custom: dict[str, Any]) -> str | None:
@@ -100,25 +101,20 @@ def _appointment_answer(ctx: PayloadContext, body: dict[str, Any]) -> None:
 
 
 def _peer_request(ctx: PayloadContext, body: dict[str, Any]) -> None:
+    """The person asked for their peer (or named a barrier): the one escalation path, at
+    support level, so it is paged, re-paged and shown live like any other case."""
     reason = _text(body.get("reason"), 60) or "wants_peer"
     barrier = _text(body.get("barrier"), 40)
-    reasons = [reason] + ([f"barrier:{barrier}"] if barrier else [])
-    open_case = ctx.session.scalar(
-        select(Case).where(
-            Case.participant_id == ctx.participant.id, Case.status != CaseStatus.RESOLVED
-        )
+    reasons = (reason, *([f"barrier:{barrier}"] if barrier else []))
+    signal = Signal(
+        CaseLevel.SUPPORT, reasons, "conversation", ctx.message_id if ctx.inbound else None
     )
-    if open_case is not None:  # one open case per person: add to it
-        open_case.reasons = list(dict.fromkeys([*open_case.reasons, *reasons]))
-        return
-    ctx.session.add(
-        Case(
-            participant_id=ctx.participant.id,
-            level=CaseLevel.SUPPORT,
-            reasons=reasons,
-            message_id=ctx.message_id,
-            opened_at=ctx.now,
-        )
+    ctx.escalator.escalate(
+        ctx.session,
+        participant=ctx.participant,
+        phone=ctx.participant.phone,
+        signal=signal,
+        now=ctx.now,
     )
 
 

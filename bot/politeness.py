@@ -1,8 +1,10 @@
 """Politeness: the one place that decides whether outreach may reach a person right now.
 
 The rules, each with the reason code the scheduler records on the outreach row:
-- discharged -> dropped; paused, opted out, no consent, or a live case -> held and looked at
-  again later, then sent, or dropped once the outreach has expired;
+- discharged -> dropped; paused, opted out, no consent, or a case that has the bot standing
+  aside (urgent or emergency, with a peer or waiting for one) -> held and looked at again
+  later, then sent, or dropped once the outreach has expired. A support-level case (a peer
+  request) holds nothing: appointment and refill nudges are care that must go on;
 - quiet hours, in the participant's own time zone -> held until they end, or dropped when
   that would be too late (the appointment would have started, the outreach expired);
 - frequency caps on routine texts per local day and local (Monday-Sunday) week -> held to the
@@ -21,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalation.cases import active_case
+from escalation.cases import pausing_case
 from messaging.outbox import is_opted_out
 from records.models import (
     Outreach,
@@ -70,7 +72,7 @@ class Facts:
     status: ParticipantStatus
     consented: bool
     opted_out: bool
-    case_open: bool
+    case_open: bool  # a case has the bot standing aside (urgent or emergency)
     sent_today: int
     sent_this_week: int
 
@@ -201,7 +203,7 @@ def gather(
         status=participant.status,
         consented=participant.consented_at is not None,
         opted_out=is_opted_out(session, participant.phone),
-        case_open=active_case(session, participant.id) is not None,
+        case_open=pausing_case(session, participant.id) is not None,
         sent_today=today,
         sent_this_week=week,
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,7 +28,7 @@ from bot import outreach, payloads
 from bot.engine import EngineReply, EngineUnavailable, RasaEngine
 from bot.payloads import PayloadContext
 from bot.politeness import Action, Rules, decide, gather, quiet_starts_after, rules_from
-from escalation import cases
+from escalation.escalate import Escalator, Signal, policy_from
 from messaging.outbox import enqueue
 from records.clock import Clock
 from records.db import Database
@@ -83,8 +82,8 @@ class Scheduler:
         engine: RasaEngine,
         settings: Settings,
         clock: Clock,
+        escalator: Escalator | None = None,
         name: str | None = None,
-        on_case_change: Callable[[int], None] | None = None,
     ) -> None:
         self.db = db
         self.engine = engine
@@ -92,7 +91,7 @@ class Scheduler:
         self.clock = clock
         self.rules: Rules = rules_from(settings)
         self.holder = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.on_case_change = on_case_change
+        self.escalator = escalator or Escalator(policy_from(settings))
         self._planned_at: datetime | None = None
 
     # --- the loop's step ----------------------------------------------------------------
@@ -171,7 +170,6 @@ class Scheduler:
     def dispatch_next(self) -> Outcome | None:
         """Take the most overdue waiting row (skipping rows another scheduler holds)."""
         now = self.clock.now()
-        case_ids: list[int] = []
         row_id: int | None = None
         try:
             with self.db.session() as session:
@@ -187,7 +185,7 @@ class Scheduler:
                 if row is None:
                     return None
                 row_id = row.id
-                outcome = self._handle(session, row, now, case_ids)
+                outcome = self._handle(session, row, now)
         except StaleDataError:  # another scheduler handled it first; nothing of ours stays
             log.info("outreach %s: handled elsewhere meanwhile, left as it is", row_id)
             return Outcome("skipped", "handled_elsewhere")
@@ -197,9 +195,6 @@ class Scheduler:
             log.exception("outreach %d: failed, set aside", row_id)
             return self._set_aside(row_id, type(exc).__name__, now)
         log.info("outreach %d: %s %s", row_id, outcome.status, outcome.reason)
-        for case_id in case_ids:  # after commit, so the console reads the new case
-            if self.on_case_change is not None:
-                self.on_case_change(case_id)
         return outcome
 
     def _set_aside(self, row_id: int, error: str, now: datetime) -> Outcome:
@@ -216,9 +211,7 @@ class Scheduler:
             row.due_at = now + ERROR_DELAY * row.attempts
         return Outcome("error", f"error:{error}")
 
-    def _handle(
-        self, session: Session, row: Outreach, now: datetime, case_ids: list[int]
-    ) -> Outcome:
+    def _handle(self, session: Session, row: Outreach, now: datetime) -> Outcome:
         # On PostgreSQL, lock the person: two schedulers sending two of their rows at once
         # would each count today's texts before the other's commit and both pass the cap.
         participant = session.get_one(
@@ -237,7 +230,7 @@ class Scheduler:
             row.status, row.reason, row.due_at = OutreachStatus.HELD, verdict.reason, verdict.until
             return Outcome("held", verdict.reason)
         if row.kind == OutreachKind.PEER_REQUEST:
-            return self._peer_request(session, row, participant, now, case_ids)
+            return self._peer_request(session, row, participant, now)
         return self._send(session, row, participant, zone, now)
 
     def _no_longer_wanted(self, session: Session, row: Outreach, zone: ZoneInfo) -> str | None:
@@ -275,19 +268,15 @@ class Scheduler:
         return None if weekday in routine.checkin_days else "schedule_changed"
 
     def _peer_request(
-        self,
-        session: Session,
-        row: Outreach,
-        participant: Participant,
-        now: datetime,
-        case_ids: list[int],
+        self, session: Session, row: Outreach, participant: Participant, now: datetime
     ) -> Outcome:
-        """Still silent after the gentle text: a support-level case for a peer to follow up."""
-        case, _ = cases.open_or_raise(
-            session, participant, CaseLevel.SUPPORT, [SILENT_REASON], None, now
+        """Still silent after the gentle text: a support-level case for a peer to follow up,
+        through the one escalation path (paged, re-paged, shown live)."""
+        signal = Signal(CaseLevel.SUPPORT, (SILENT_REASON,), "reengagement")
+        outcome = self.escalator.escalate(
+            session, participant=participant, phone=participant.phone, signal=signal, now=now
         )
-        row.case_id = case.id
-        case_ids.append(case.id)
+        row.case_id = outcome.case_id
         return _sent(row, now)
 
     def _send(
@@ -315,7 +304,7 @@ class Scheduler:
             first = first or message
         assert first is not None
         row.message_id = first.id
-        context = PayloadContext(session, participant, first.id, now)
+        context = PayloadContext(session, participant, first.id, now, self.escalator, inbound=False)
         for reply in replies:
             if reply.custom:
                 payloads.apply(context, reply.custom)

@@ -1,20 +1,22 @@
-"""Turns: what happens to a stored inbound text after Twilio has been acknowledged.
+"""Turns: the conversation lane, what happens to a stored inbound text after Twilio has been
+acknowledged and the safety lane has screened it (escalation/lane.py).
 
 Order of checks, each able to end the turn:
-  1 unknown number        -> one polite PHI-free reply a day, recorded for staff
+  1 unknown number        -> one polite PHI-free reply a day (or, in a crisis, the case)
   2 compliance words      -> STOP / START / HELP, before any NLU
-  3 opted out             -> recorded, never answered
-  4 pictures              -> "can't open pictures" (any text with them still goes on)
-  5 the Rasa engine       -> replies into the outbox, in order; record writes applied
-If the engine is down the turn stays pending and is retried with backoff: acknowledged,
-stored, and answered once the engine is back.
+  3 opted out             -> recorded, never answered (a live case still sees it)
+  4 a case has the bot standing aside -> the text joins the case thread for the peer
+  5 pictures              -> "can't open pictures" (any text with them still goes on)
+  6 the Rasa engine       -> replies into the outbox, in order; record writes applied
+If the engine is down the turn stays pending and is retried with backoff; a turn that fails
+for any other reason backs off too and, after TURN_MAX_ERRORS, is set aside: a support
+case tells a peer the bot could not answer, and the person's later texts go on.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,11 +24,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from bot import compliance, payloads
-from bot.compliance import Keyword
-from bot.engine import EngineReply, EngineUnavailable, RasaEngine, parse_intent
+from bot import payloads
+from bot.engine import EngineReply, EngineUnavailable, RasaEngine
 from bot.payloads import PayloadContext
-from escalation import cases, triage, wording
+from escalation.escalate import Escalator, Signal, live_case
+from messaging import compliance
+from messaging.compliance import Keyword
 from messaging.outbox import enqueue, is_opted_out
 from records.clock import Clock
 from records.db import Database
@@ -47,6 +50,8 @@ from records.settings import Settings
 log = logging.getLogger(__name__)
 
 UNKNOWN_REPLY_EVERY = timedelta(hours=24)
+LONGEST_RETRY = 300.0
+SET_ASIDE_REASON = "bot_could_not_answer"
 
 
 @dataclass
@@ -57,22 +62,6 @@ class TurnContext:
     message: Message
     participant: Participant | None
     now: datetime
-    changed_cases: list[int] = field(default_factory=list)
-
-
-def policy_from(settings: Settings) -> cases.Policy:
-    return cases.Policy(
-        program_name=settings.program_name,
-        repage_emergency_after=timedelta(minutes=settings.repage_emergency_minutes),
-        repage_urgent_after=timedelta(minutes=settings.repage_urgent_minutes),
-        max_active_cases_per_peer=settings.max_active_cases_per_peer,
-        on_call_number=settings.on_call_number,
-        max_segments=settings.max_segments,
-        emergency_reply=settings.safety_emergency_reply or wording.EMERGENCY_REPLY,
-        urgent_reply=(settings.safety_urgent_reply or wording.URGENT_REPLY).replace(
-            "{minutes}", str(settings.urgent_response_minutes)
-        ),
-    )
 
 
 class TurnProcessor:
@@ -82,25 +71,21 @@ class TurnProcessor:
         engine: RasaEngine,
         settings: Settings,
         clock: Clock,
-        on_case_change: Callable[[int], None] | None = None,
+        escalator: Escalator,
     ) -> None:
         self.db = db
         self.engine = engine
         self.settings = settings
         self.clock = clock
-        self.policy = policy_from(settings)
-        self.on_case_change = on_case_change
+        self.escalator = escalator
 
     def process_due(self, limit: int = 10) -> int:
-        """Run the turns that are due; returns how many finished."""
-        done = 0
-        for message_id in self._due(limit):
-            if self.process(message_id):
-                done += 1
-        return done
+        """Run due turns one after another (tests and tools; the app runs a TurnPool)."""
+        return sum(self.process(message_id) for message_id, _phone in self.due(limit))
 
-    def _due(self, limit: int) -> list[int]:
-        # One turn per phone at a time, oldest first, so a person's texts keep their order.
+    def due(self, limit: int, busy: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
+        """Turns ready to run, oldest first, at most one per phone: a person's texts keep
+        their order, and nobody's text waits for another person's."""
         now = self.clock.now()
         earlier = aliased(Message)
         waiting_behind = exists().where(
@@ -112,60 +97,73 @@ class TurnProcessor:
             )
         )
         query = (
-            select(Message.id)
+            select(Message.id, Message.phone)
             .where(
                 Message.direction == Direction.INBOUND,
                 Message.turn_status == TurnStatus.PENDING,
+                Message.screened_at.is_not(None),
                 Message.next_attempt_at <= now,
                 ~waiting_behind,
             )
             .order_by(Message.id)
             .limit(limit)
         )
+        if busy:
+            query = query.where(Message.phone.not_in(busy))
         with self.db.session() as session:
-            return list(session.scalars(query))
+            return [(row.id, row.phone) for row in session.execute(query)]
 
     def process(self, message_id: int) -> bool:
-        """Run one turn in one transaction; False when it must be retried later."""
-        with self.db.session() as session:
-            query = select(Message).where(Message.id == message_id)
-            if self.db.is_postgres:
-                query = query.with_for_update(skip_locked=True)
-            message = session.scalar(query)
-            if message is None or message.turn_status != TurnStatus.PENDING:
-                return False
-            turn = TurnContext(session, message, message.participant, self.clock.now())
-            try:
-                self._run(turn)
-            except EngineUnavailable as exc:
-                self._retry_later(turn, str(exc))
-                return False
-            message.turn_status = TurnStatus.DONE
-        for case_id in turn.changed_cases:  # after commit, so the console reads the change
-            if self.on_case_change is not None:
-                self.on_case_change(case_id)
-        return True
+        """Run one turn in one transaction; False when it must be tried again later."""
+        try:
+            with self.db.session() as session:
+                query = select(Message).where(Message.id == message_id)
+                if self.db.is_postgres:
+                    query = query.with_for_update(skip_locked=True)
+                message = session.scalar(query)
+                if message is None or message.turn_status != TurnStatus.PENDING:
+                    return False
+                if message.screened_at is None:
+                    return False  # the safety lane reads every text first
+                self._run(TurnContext(session, message, message.participant, self.clock.now()))
+                message.turn_status = TurnStatus.DONE
+            return True
+        except EngineUnavailable as exc:
+            self._engine_down(message_id, str(exc))
+        except Exception as exc:  # any other failure: back off, never stall everyone else
+            log.exception("turn %d failed", message_id)
+            self._failed(message_id, type(exc).__name__)
+        return False
+
+    # --- routing ---------------------------------------------------------------------
 
     def _run(self, turn: TurnContext) -> None:
-        if turn.participant is None:
-            self._unknown_sender(turn)
-            return
         opted_out = is_opted_out(turn.session, turn.message.phone)
+        case = live_case(turn.session, turn.participant, turn.message.phone)
+        if case is not None and (turn.participant is None or opted_out or case.pauses_bot):
+            self._to_case(turn, case)  # a peer reads it; compliance words still apply below
         word = compliance.keyword(turn.message.body, opted_out)
         if word is not None:
             self._compliance(turn, word, opted_out)
-            return
-        if opted_out:
+        elif turn.participant is None:
+            if case is None:
+                self._unknown_sender(turn)
+        elif opted_out:
             log.info("turn %d: participant opted out, not answered", turn.message.id)
-            return
-        self._converse(turn, turn.participant)
+        elif case is None or not case.pauses_bot:
+            self._converse(turn, turn.participant)
+
+    def _to_case(self, turn: TurnContext, case: Case) -> None:
+        """The bot stands aside: the text joins the case thread and the console wakes."""
+        if turn.participant is not None:
+            turn.participant.awaiting_answer = None
+        if turn.message.case_id is None:
+            turn.message.case_id = case.id
+        self.escalator.after_commit(turn.session, case.id)
+        log.info("turn %d: in case %d's thread (%s)", turn.message.id, case.id, case.level)
 
     def _unknown_sender(self, turn: TurnContext) -> None:
         phone = turn.message.phone
-        word = compliance.keyword(turn.message.body, is_opted_out(turn.session, phone))
-        if word is not None:
-            self._compliance(turn, word, is_opted_out(turn.session, phone))
-            return
         recently = turn.session.scalar(
             select(Message.id).where(
                 Message.phone == phone,
@@ -197,90 +195,27 @@ class TurnProcessor:
         elif not opted_out:
             self._reply(turn, compliance.help_reply(self.settings), MessageKind.COMPLIANCE)
 
-    def _converse(self, turn: TurnContext, participant: Participant) -> None:
-        """Safety first: assess the text, then the case thread or the engine.
+    # --- the engine ------------------------------------------------------------------
 
-        The engine is asked before anything is written, so a retry repeats nothing.
-        """
+    def _converse(self, turn: TurnContext, participant: Participant) -> None:
+        """The engine is asked before anything is written, so a retry repeats nothing and no
+        write lock is held while it thinks."""
         text = turn.message.body[: self.settings.max_inbound_chars].strip()
-        last_question = triage.awaiting(
-            participant.awaiting_answer, participant.awaiting_since, turn.now
-        )
-        assessment = triage.assess(text, last_question, self._nlu)
-        level = assessment.case_level
-        paused_by = cases.pausing_case(turn.session, participant.id)
-        if level in cases.PAUSING or paused_by is not None:
-            self._to_case(turn, participant, assessment, paused_by)
-            return
         replies: list[EngineReply] = []
         if text:
             metadata = self._metadata(turn.session, participant, turn.now)
             replies = self.engine.message(participant.public_id, text, metadata)
             participant.awaiting_answer = None  # answered; a payload below may ask again
-        if level is not None:  # support: a peer request, the bot carries on
-            self._open_case(turn, participant, assessment)
         if turn.message.num_media > 0:
             self._reply(turn, compliance.media_reply(), MessageKind.MEDIA_NOTICE)
+        context = PayloadContext(
+            turn.session, participant, turn.message.id, turn.now, self.escalator
+        )
         for reply in replies:
             if reply.text:
                 self._reply(turn, reply.text, MessageKind.REPLY)
             if reply.custom:
-                self._apply(turn, reply)
-
-    def _nlu(self, text: str) -> tuple[str, float] | None:
-        return parse_intent(self.engine, text)
-
-    def _to_case(
-        self,
-        turn: TurnContext,
-        participant: Participant,
-        assessment: triage.Assessment,
-        paused_by: Case | None,
-    ) -> None:
-        """The bot stands aside: the text joins the case thread; risk raises the case."""
-        participant.awaiting_answer = None
-        case = paused_by
-        if assessment.case_level in cases.PAUSING:
-            case = self._open_case(turn, participant, assessment)
-        assert case is not None
-        turn.message.case_id = case.id
-        if case.id not in turn.changed_cases:
-            turn.changed_cases.append(case.id)
-        log.info("turn %d: in case %d's thread (%s)", turn.message.id, case.id, case.level)
-
-    def _open_case(
-        self, turn: TurnContext, participant: Participant, assessment: triage.Assessment
-    ) -> Case:
-        level = assessment.case_level
-        assert level is not None
-        live = cases.active_case(turn.session, participant.id)
-        before = live.level if live is not None else None
-        case, needs_page = cases.open_or_raise(
-            turn.session, participant, level, assessment.reason_codes, turn.message.id, turn.now
-        )
-        turn.changed_cases.append(case.id)
-        became_riskier = before is None or cases.PRIORITY[case.level] < cases.PRIORITY[before]
-        if level in cases.PAUSING and (needs_page or became_riskier):
-            self._safety_reply(turn, case)
-        if needs_page:
-            paged = cases.page(turn.session, case, self.policy, turn.now)
-            log.info("turn %d: case %d %s, %d paged", turn.message.id, case.id, case.level, paged)
-        return case
-
-    def _safety_reply(self, turn: TurnContext, case: Case) -> None:
-        text = (
-            self.policy.emergency_reply
-            if case.level == CaseLevel.EMERGENCY
-            else self.policy.urgent_reply
-        )
-        self._reply(turn, text, MessageKind.SAFETY, case_id=case.id)
-        if not cases.on_shift_peers(turn.session):
-            self._reply(turn, wording.NOBODY_ON_SHIFT_REPLY, MessageKind.SAFETY, case_id=case.id)
-
-    def _apply(self, turn: TurnContext, reply: EngineReply) -> None:
-        assert turn.participant is not None
-        ctx = PayloadContext(turn.session, turn.participant, turn.message.id, turn.now)
-        payloads.apply(ctx, reply.custom)
+                payloads.apply(context, reply.custom)
 
     def _metadata(
         self, session: Session, participant: Participant, now: datetime
@@ -305,10 +240,8 @@ class TurnProcessor:
             }
         }
 
-    def _reply(
-        self, turn: TurnContext, body: str, kind: MessageKind, case_id: int | None = None
-    ) -> None:
-        message = enqueue(
+    def _reply(self, turn: TurnContext, body: str, kind: MessageKind) -> None:
+        enqueue(
             turn.session,
             phone=turn.message.phone,
             body=body,
@@ -318,13 +251,41 @@ class TurnProcessor:
             participant_id=turn.participant.id if turn.participant else None,
             reply_to_id=turn.message.id,
         )
-        message.case_id = case_id
 
-    def _retry_later(self, turn: TurnContext, why: str) -> None:
-        turn.message.attempts += 1
-        delay = min(self.settings.turn_retry_seconds * 2 ** (turn.message.attempts - 1), 300.0)
-        turn.message.next_attempt_at = turn.now + timedelta(seconds=delay)
-        log.warning("turn %d: engine unavailable (%s), retry in %.0fs", turn.message.id, why, delay)
+    # --- when a turn cannot finish -----------------------------------------------------
+
+    def _engine_down(self, message_id: int, why: str) -> None:
+        now = self.clock.now()
+        with self.db.session() as session:
+            message = session.get(Message, message_id)
+            if message is None or message.turn_status != TurnStatus.PENDING:
+                return
+            message.attempts += 1
+            delay = min(self.settings.turn_retry_seconds * 2 ** (message.attempts - 1), 300.0)
+            message.next_attempt_at = now + timedelta(seconds=delay)
+        log.warning("turn %d: engine unavailable (%s), retry in %.0fs", message_id, why, delay)
+
+    def _failed(self, message_id: int, error: str) -> None:
+        """Back off (5 s doubling); after TURN_MAX_ERRORS set the turn aside and ask a peer."""
+        now = self.clock.now()
+        with self.db.session() as session:
+            message = session.get(Message, message_id)
+            if message is None or message.turn_status != TurnStatus.PENDING:
+                return
+            message.turn_errors += 1
+            message.error_message = f"turn failed: {error}"[:255]
+            if message.turn_errors < self.settings.turn_max_errors:
+                delay = self.settings.turn_retry_seconds * 2 ** (message.turn_errors - 1)
+                message.next_attempt_at = now + timedelta(seconds=min(delay, LONGEST_RETRY))
+                return
+            message.turn_status = TurnStatus.SET_ASIDE
+            log.error("turn %d set aside after %d errors", message_id, message.turn_errors)
+            participant = message.participant
+            if participant is not None and not is_opted_out(session, message.phone):
+                signal = Signal(CaseLevel.SUPPORT, (SET_ASIDE_REASON,), "turn_failed", message.id)
+                self.escalator.escalate(
+                    session, participant=participant, phone=message.phone, signal=signal, now=now
+                )
 
 
 UPCOMING = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)

@@ -74,9 +74,7 @@ def authenticate(session: Session, email: str, password: str) -> StaffUser | Non
     return staff
 
 
-def add_staff(
-    session: Session, email: str, name: str, role: StaffRole, password: str
-) -> StaffUser:
+def add_staff(session: Session, email: str, name: str, role: StaffRole, password: str) -> StaffUser:
     email = normalise_email(email)
     if "@" not in email:
         raise StaffError("that does not look like an e-mail address")

@@ -276,8 +276,13 @@ def _strip_marks(text: str) -> str:
 
 def _fold_od(text: str) -> str:
     """One spelling for the many ways to write overdose: od'd, ODed, o.d., oding."""
-    forms = {"d": "overdosed", "ed": "overdosed", "ing": "overdosing", "in": "overdosing",
-             "s": "overdoses"}
+    forms = {
+        "d": "overdosed",
+        "ed": "overdosed",
+        "ing": "overdosing",
+        "in": "overdosing",
+        "s": "overdoses",
+    }
     text = _OD_APOS.sub(lambda m: f" {forms[m.group(1) or m.group(2)]} ", text)
     return re.sub(r"\bo\.d\.?(?=\s|$|[^a-z])|\bod\b", " overdose ", text)
 
@@ -289,7 +294,7 @@ def _join_spelled(text: str) -> str:
 
 def _deleet(token: str) -> str:
     """'k1ll', 'su1c1de', '0d' become words, but '8/10', '24hrs' and 'm30' stay numbers."""
-    core = token.strip(".,!?;:\"()[]{}")
+    core = token.strip('.,!?;:"()[]{}')
     if not re.search(r"[a-z]", core) or not re.search(r"[0-9@$!*]", core) or _UNIT.match(core):
         return token
     candidate = core.translate(lx.LEET)

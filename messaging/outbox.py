@@ -1,9 +1,16 @@
 """The durable outbox: every outbound text is a row first, then a send, retried with backoff.
 
 A row is written in the same transaction as whatever caused it (a turn, a STOP), so a crash
-never loses a reply. The sender claims due rows (SKIP LOCKED on PostgreSQL, so two senders
-never take the same row), keeps each recipient's texts in order, and never texts an
-opted-out number.
+never loses a reply. Rows carry a priority (records.models.Priority): safety replies and
+pages, then a peer's texts, then the bot's replies, then outreach. Two lanes send them:
+
+- the safety lane sends priority 0 at once, never waiting for pacing or for routine texts;
+- the routine lane sends the rest, highest priority first, paced per sending number, and
+  claims only what it can send in about half a second, so nothing it holds waits long.
+
+Senders claim due rows (SKIP LOCKED on PostgreSQL, so two senders never take the same row),
+keep each recipient's texts in order within a priority (a safety text may overtake a
+routine one, never the reverse), and never text an opted-out number.
 """
 
 from __future__ import annotations
@@ -21,7 +28,15 @@ from messaging import segments
 from messaging.pace import SendPace
 from records.clock import Clock
 from records.db import Database
-from records.models import Direction, Message, MessageKind, MessageStatus, OptOut
+from records.models import (
+    PRIORITY_OF_KIND,
+    Direction,
+    Message,
+    MessageKind,
+    MessageStatus,
+    OptOut,
+    Priority,
+)
 from records.phones import mask
 from records.settings import Settings
 
@@ -32,6 +47,7 @@ OPTED_OUT_CODE = 21610  # the recipient replied STOP to this sender
 PERMANENT_CODES = {21211, 21214, 21408, 21604, 21606, 21612, 21614, 21617, OPTED_OUT_CODE}
 UNSENT = (MessageStatus.PENDING, MessageStatus.SENDING)
 STUCK_SENDING_AFTER = timedelta(minutes=2)
+CLAIM_SECONDS = 0.5  # the routine lane claims what pacing lets it send in this long
 
 
 def is_opted_out(session: Session, phone: str) -> bool:
@@ -63,6 +79,7 @@ def enqueue(
         status=MessageStatus.PENDING,
         segments=segments.count(text).segments,
         truncated=cut,
+        priority=PRIORITY_OF_KIND.get(kind, Priority.REPLY),
         next_attempt_at=now,
         created_at=now,
     )
@@ -102,17 +119,28 @@ class OutboxSender:
         self._sending_number = next(iter(settings.sender.values()))
 
     def send_due(self, limit: int = 20) -> int:
-        """Send what is due now; returns how many rows were handled."""
-        # Claim no more than pacing lets us send in a minute, well before a claimed row
-        # would look stuck (STUCK_SENDING_AFTER) to another sender and be sent twice.
-        limit = max(1, min(limit, int(self.settings.send_rate_per_second * 60)))
+        """Both lanes once, safety first (tests and tools; the app runs each lane in a loop)."""
+        return self.send_safety(limit) + self.send_routine(limit)
+
+    def send_safety(self, limit: int = 20) -> int:
+        """Safety replies and pages: sent at once, whatever routine texts are waiting."""
         handled = 0
-        for message_id in self._claim(limit):
-            self._send(message_id)
+        for message_id in self._claim(limit, safety=True):
+            self._send(message_id, paced=False)
             handled += 1
         return handled
 
-    def _claim(self, limit: int) -> list[int]:
+    def send_routine(self, limit: int = 20) -> int:
+        """Everything else, by priority, paced. Claims only what pacing lets it send in about
+        half a second, so a claimed row never sits long (or looks stuck to another sender)."""
+        batch = max(1, min(limit, int(self.settings.send_rate_per_second * CLAIM_SECONDS)))
+        handled = 0
+        for message_id in self._claim(batch, safety=False):
+            self._send(message_id, paced=True)
+            handled += 1
+        return handled
+
+    def _claim(self, limit: int, safety: bool) -> list[int]:
         now = self.clock.now()
         earlier = aliased(Message)
         blocked_by_earlier = exists().where(
@@ -120,6 +148,7 @@ class OutboxSender:
                 earlier.phone == Message.phone,
                 earlier.direction == Direction.OUTBOUND,
                 earlier.status.in_(UNSENT),
+                earlier.priority <= Message.priority,
                 earlier.id < Message.id,
             )
         )
@@ -128,10 +157,11 @@ class OutboxSender:
             Message.updated_at < now - STUCK_SENDING_AFTER,
         )
         due = and_(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
+        lane = Message.priority == Priority.SAFETY if safety else Message.priority > Priority.SAFETY
         query = (
             select(Message)
-            .where(Message.direction == Direction.OUTBOUND, due | stuck, ~blocked_by_earlier)
-            .order_by(Message.id)
+            .where(Message.direction == Direction.OUTBOUND, lane, due | stuck, ~blocked_by_earlier)
+            .order_by(Message.priority, Message.id)
             .limit(limit)
         )
         if self.db.is_postgres:
@@ -144,7 +174,7 @@ class OutboxSender:
                 row.updated_at = now
             return [row.id for row in rows]
 
-    def _send(self, message_id: int) -> None:
+    def _send(self, message_id: int, paced: bool) -> None:
         with self.db.session() as session:
             message = session.get_one(Message, message_id)
             if is_opted_out(session, message.phone) and (
@@ -159,11 +189,14 @@ class OutboxSender:
                 log.info("outbox: message %d suppressed, past its send-before time", message.id)
                 return
             to, body = message.phone, message.body
+        if paced:
+            self.pace.wait(self._sending_number)
+        else:
+            self.pace.reserve(self._sending_number)  # counted, never waited for
         outcome = self._deliver(message_id, to, body)
         self._record(message_id, outcome)
 
     def _deliver(self, message_id: int, to: str, body: str) -> SendOutcome:
-        self.pace.wait(self._sending_number)
         try:
             sent = self.client.messages.create(
                 to=to,

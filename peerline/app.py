@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from bot.engine import RasaEngine
+from bot.engine import RasaEngine, nlu_within
 from bot.gateway import GatewayDeps, build_gateway_router
 from bot.scheduler import Scheduler
+from bot.turn_pool import TurnPool
 from bot.turns import TurnProcessor
 from bot.worker import Loop
-from escalation import cases
 from escalation.console import ConsoleDeps, build_console_router
+from escalation.escalate import Escalator, policy_from
+from escalation.lane import SafetyLane
 from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.twilio_client import build_twilio_client
@@ -29,51 +31,64 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Peerline:
-    """Everything one running peerline holds; built once, shared by routes and loops."""
+    """Everything one running peerline holds; built once, shared by routes and loops.
+
+    Work loops, each a thread: `safety` screens every arriving text and escalates (never
+    waits for the engine); `turns` hands due turns to a pool of workers (the conversation);
+    `outbox-safety` sends safety replies and pages at once; `outbox` sends the rest, paced;
+    `timers` re-pages unclaimed cases; `outreach` plans and sends check-ins and nudges.
+    """
 
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
 
     def __post_init__(self) -> None:
-        self.db = Database(self.settings.database_url)
+        settings, poll = self.settings, self.settings.worker_poll_seconds
+        self.db = Database(settings.database_url)
         self.engine = RasaEngine(
-            self.settings.rasa_url, self.settings.rasa_token, self.settings.rasa_timeout_seconds
+            settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds
         )
         # Called with a case id after any case changes (the console's live queue listens).
         self.case_listeners: list[Callable[[int], None]] = []
-        self.turns = TurnProcessor(
-            self.db, self.engine, self.settings, self.clock, on_case_change=self.case_changed
+        self.escalator = Escalator(policy_from(settings), self.case_changed, self.wake_outbox)
+        self.lane = SafetyLane(
+            self.db,
+            self.escalator,
+            self.clock,
+            engine_nlu=nlu_within(self.engine, settings.safety_engine_budget_seconds),
+            max_chars=settings.max_inbound_chars,
         )
-        self.outbox = OutboxSender(
-            self.db, build_twilio_client(self.settings), self.settings, self.clock
-        )
-        self.scheduler = Scheduler(
-            self.db, self.engine, self.settings, self.clock, on_case_change=self.case_changed
-        )
-        poll = self.settings.worker_poll_seconds
-        self.outbox_loop = Loop("outbox", self.outbox.send_due, poll)
+        self.turns = TurnProcessor(self.db, self.engine, settings, self.clock, self.escalator)
+        self.outbox = OutboxSender(self.db, build_twilio_client(settings), settings, self.clock)
+        self.scheduler = Scheduler(self.db, self.engine, settings, self.clock, self.escalator)
+        self.safety_loop = Loop("safety", self.lane.step, poll)
         self.turn_loop = Loop("turns", self._turn_step, poll)
+        self.turn_pool = TurnPool(self.turns, settings.turn_workers, on_done=self._turn_done)
+        self.outbox_safety_loop = Loop("outbox-safety", self.outbox.send_safety, poll)
+        self.outbox_loop = Loop("outbox", self.outbox.send_routine, poll)
         self.timer_loop = Loop("timers", self._timer_step, max(poll, 1.0))
         self.outreach_loop = Loop("outreach", self._outreach_step, max(poll, 1.0))
+        self.lane.on_screened = self.turn_loop.wake
 
     def case_changed(self, case_id: int) -> None:
         for listener in self.case_listeners:
             listener(case_id)
 
+    def wake_outbox(self) -> None:
+        self.outbox_safety_loop.wake()
+        self.outbox_loop.wake()
+
     def _turn_step(self) -> int:
-        done = self.turns.process_due()
-        if done:
-            self.outbox_loop.wake()
-        return done
+        return self.turn_pool.step()
+
+    def _turn_done(self) -> None:
+        self.turn_loop.wake()
+        self.outbox_loop.wake()
 
     def _timer_step(self) -> int:
         """Re-page peers for cases nobody has claimed in time."""
         with self.db.session() as session:
-            repaged = cases.repage_overdue(session, self.turns.policy, self.clock.now())
-        if repaged:
-            self.outbox_loop.wake()
-        for case_id in repaged:
-            self.case_changed(case_id)
+            self.escalator.repage_overdue(session, self.clock.now())
         return 0  # always wait a poll interval: timers are about time passing
 
     def _outreach_step(self) -> int:
@@ -82,19 +97,30 @@ class Peerline:
             self.outbox_loop.wake()
         return 0  # outreach is about time passing: always wait a poll interval
 
+    @property
+    def loops(self) -> list[Loop]:
+        return [
+            self.safety_loop,
+            self.outbox_safety_loop,
+            self.turn_loop,
+            self.outbox_loop,
+            self.timer_loop,
+            self.outreach_loop,
+        ]
+
     def start(self) -> None:
-        self.turn_loop.start()
-        self.outbox_loop.start()
-        self.timer_loop.start()
-        self.outreach_loop.start()
+        for loop in self.loops:
+            loop.start()
 
     def stop(self) -> None:
         self.outreach_loop.stop()
         if not self.outreach_loop.running:  # mid-send: let the lease lapse on its own
             self.scheduler.release()
-        self.timer_loop.stop()
-        self.turn_loop.stop()
-        self.outbox_loop.stop()
+        for loop in self.loops:
+            if loop is not self.outreach_loop:
+                loop.stop()
+        self.turn_pool.close()
+        self.lane.close()
         self.engine.close()
         self.db.dispose()
 
@@ -113,11 +139,12 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     app = FastAPI(title="peerline", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.peerline = peerline
     deps = GatewayDeps(
-        settings, peerline.db, peerline.clock, peerline.turn_loop.wake, peerline.outbox_loop.wake
+        settings, peerline.db, peerline.clock, peerline.safety_loop.wake, peerline.wake_outbox
     )
     app.include_router(build_gateway_router(deps))
-    wake, policy = peerline.outbox_loop.wake, peerline.turns.policy
-    console = ConsoleDeps.from_settings(settings, peerline.db, peerline.clock, wake, policy)
+    console = ConsoleDeps.from_settings(
+        settings, peerline.db, peerline.clock, peerline.wake_outbox, peerline.escalator.policy
+    )
     peerline.case_listeners.append(lambda _case_id: console.notify())  # live queues
     app.state.console = console
     app.include_router(build_console_router(console))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -147,6 +148,7 @@ class MessageStatus(StrEnum):
 class TurnStatus(StrEnum):
     PENDING = "pending"  # stored and acknowledged; the turn has not run yet
     DONE = "done"
+    SET_ASIDE = "set_aside"  # failed again and again; shown to staff, never blocks others
 
 
 class MessageKind(StrEnum):
@@ -162,6 +164,23 @@ class MessageKind(StrEnum):
     NUDGE = "nudge"  # outreach the app started: check-ins, appointment and refill nudges
 
 
+class Priority(IntEnum):
+    """The outbox sends lower numbers first; within one priority, each recipient's order."""
+
+    SAFETY = 0  # safety replies and pages: never wait for anything routine
+    PEER = 1  # a peer's text from the console
+    REPLY = 2  # the bot's replies and compliance answers
+    OUTREACH = 3  # check-ins and nudges the app started
+
+
+PRIORITY_OF_KIND: dict[MessageKind, Priority] = {
+    MessageKind.SAFETY: Priority.SAFETY,
+    MessageKind.PAGE: Priority.SAFETY,
+    MessageKind.PEER: Priority.PEER,
+    MessageKind.NUDGE: Priority.OUTREACH,
+}
+
+
 class Message(Base):
     """Every text in or out. Outbound rows are the outbox; inbound rows are the turn queue."""
 
@@ -170,6 +189,13 @@ class Message(Base):
         Index("ix_messages_outbox", "direction", "status", "next_attempt_at"),
         Index("ix_messages_turns", "direction", "turn_status", "next_attempt_at"),
         Index("ix_messages_phone", "phone", "id"),
+        # The safety lane's work list stays tiny however large the table grows.
+        Index(
+            "ix_messages_unscreened",
+            "id",
+            sqlite_where=text("screened_at IS NULL"),
+            postgresql_where=text("screened_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -188,6 +214,18 @@ class Message(Base):
     truncated: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
+    priority: Mapped[int] = mapped_column(
+        Integer, default=Priority.REPLY, server_default="2", comment="outbound: 0 is sent first"
+    )
+    screened_at: Mapped[datetime | None] = mapped_column(
+        comment="inbound: when the safety lane read it; turns wait for this"
+    )
+    risk_level: Mapped[str | None] = mapped_column(
+        String(20), comment="inbound: the safety screen's level (support/urgent/emergency)"
+    )
+    turn_errors: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", comment="inbound: turns failed, not engine-down"
+    )
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(
@@ -279,13 +317,38 @@ class CaseOutcome(StrEnum):
 
 
 class Case(Base):
-    """Work for a peer: from a participant's request up to an emergency."""
+    """Work for a peer: from a participant's request up to an emergency.
+
+    One live case per person, kept by the database itself: by participant, or by number for
+    someone not enrolled who texted in a crisis.
+    """
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_queue", "status", "level", "opened_at"),)
+    __table_args__ = (
+        Index("ix_cases_queue", "status", "level", "opened_at"),
+        Index(
+            "uq_cases_live_participant",
+            "participant_id",
+            unique=True,
+            sqlite_where=text("status != 'resolved' AND participant_id IS NOT NULL"),
+            postgresql_where=text("status != 'resolved' AND participant_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_cases_live_number",
+            "phone",
+            unique=True,
+            sqlite_where=text("status != 'resolved' AND participant_id IS NULL"),
+            postgresql_where=text("status != 'resolved' AND participant_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id"), index=True, comment="None: a number not enrolled"
+    )
+    phone: Mapped[str | None] = mapped_column(
+        String(32), comment="E.164, only for a number not enrolled (else the participant's)"
+    )
     level: Mapped[CaseLevel] = mapped_column(String(20))
     status: Mapped[CaseStatus] = mapped_column(String(20), default=CaseStatus.OPEN)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -298,6 +361,9 @@ class Case(Base):
     claimed_at: Mapped[datetime | None]
     last_paged_at: Mapped[datetime | None]
     page_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    paged_to: Mapped[str | None] = mapped_column(
+        String(10), comment="who the last page reached: peers | on_call | nobody"
+    )
     outcome: Mapped[CaseOutcome | None] = mapped_column(String(40))
     fidelity: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     notes: Mapped[str | None] = mapped_column(Text)

@@ -51,7 +51,11 @@ class Settings(BaseSettings):
     # --- Rasa engine (loopback only) ---
     rasa_url: str = Field("http://127.0.0.1:5005", description="the Rasa engine's HTTP API")
     rasa_token: str = Field("peerline-local-engine-token", description="Rasa --auth-token")
-    rasa_timeout_seconds: float = Field(20.0, description="per engine call")
+    rasa_timeout_seconds: float = Field(
+        10.0, gt=0, description="longest wait for one engine turn (SMS readers wait too)"
+    )
+    turn_workers: int = Field(8, ge=1, le=64, description="turns run at once, across people")
+    turn_max_errors: int = Field(5, ge=1, description="failed turns before one is set aside")
     action_server_url: str = Field("http://127.0.0.1:5055/webhook", description="Rasa actions")
 
     # --- messaging policy ---
@@ -75,11 +79,19 @@ class Settings(BaseSettings):
     # --- escalation ---
     repage_emergency_minutes: float = Field(2, gt=0, description="unclaimed emergency re-page")
     repage_urgent_minutes: float = Field(10, gt=0, description="unclaimed urgent re-page")
+    repage_support_minutes: float = Field(60, gt=0, description="unclaimed support re-page")
+    safety_engine_budget_seconds: float = Field(
+        2.0, gt=0, le=10, description="the engine's second opinion on a text: wait at most"
+    )
+    never_use_alone_line: str = Field(
+        "800-484-3731", description="the Never Use Alone line, given to people using alone"
+    )
     urgent_response_minutes: int = Field(15, gt=0, description="promised in the urgent reply")
     max_active_cases_per_peer: int = Field(2, ge=1, description="urgent+emergency cases at once")
     on_call_number: str | None = Field(None, description="paged when no peer is on shift")
-    safety_emergency_reply: str | None = Field(None, description="overrides the default text")
-    safety_urgent_reply: str | None = Field(None, description="overrides; may use {minutes}")
+    safety_texts_file: Path | None = Field(
+        None, description="a reviewed copy of escalation/safety_texts.toml to use instead"
+    )
     secret_key: str = Field(DEV_SECRET_KEY, description="signs console session cookies")
 
     # --- outreach ---
@@ -142,10 +154,22 @@ class Settings(BaseSettings):
         return ",".join(f"{h:g}" for h in hours)
 
     @model_validator(mode="after")
-    def _real_deployments_need_a_secret(self) -> Settings:
-        """With real Twilio credentials, console sessions must not be signed with a default."""
-        if not self.sandbox and self.secret_key == DEV_SECRET_KEY:
+    def _real_deployments_are_safe(self) -> Settings:
+        """A production start (real Twilio credentials) refuses what would fail people
+        quietly: half the credentials, a default secret, nobody to page at night."""
+        if bool(self.twilio_account_sid) != bool(self.twilio_auth_token):
+            raise ValueError(
+                "set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither (the sandbox)"
+            )
+        if self.sandbox:
+            return self
+        if self.secret_key == DEV_SECRET_KEY:
             raise ValueError("set SECRET_KEY (long, random) when Twilio credentials are set")
+        if self.twilio_base_url == REAL_TWILIO_API and not self.on_call_number:
+            raise ValueError(
+                "set ON_CALL_NUMBER when Twilio credentials are set: it is paged for a crisis "
+                "when no peer is on shift"
+            )
         return self
 
     @property

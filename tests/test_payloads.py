@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot import payloads
 from bot.payloads import PayloadContext
 from bot.turns import next_appointment
+from escalation.escalate import Escalator
 from records.db import Database
 from records.models import (
     Appointment,
@@ -49,7 +50,8 @@ def ids(db: Database) -> tuple[int, int]:
 
 def run(db: Database, ids: tuple[int, int], custom: dict[str, Any]) -> str | None:
     with db.session() as session:
-        ctx = PayloadContext(session, session.get_one(Participant, ids[0]), ids[1], NOW)
+        participant = session.get_one(Participant, ids[0])
+        ctx = PayloadContext(session, participant, ids[1], NOW, Escalator())
         return payloads.apply(ctx, custom)
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from bot.engine import RasaEngine
 from bot.scheduler import SILENT_REASON, Scheduler
-from escalation import cases
 from peerline.engine_process import EngineProcesses
 from records.clock import ManualClock
 from records.db import Database
@@ -37,6 +36,7 @@ from records.participants import enrol
 from records.schedules import set_schedule
 from records.settings import Settings
 from tests.conftest import make_settings
+from tests.support.cases import open_case
 from tests.support.records import book
 
 pytestmark = pytest.mark.engine
@@ -120,16 +120,7 @@ def test_nothing_is_sent_while_a_case_is_open_then_it_goes(db: Database, rasa: R
     [pid] = enrol_people(db, 1)
     clock = ManualClock(MONDAY_7AM)
     scheduler = Scheduler(db, rasa, settings_for(db), clock)
-    with db.session() as session:
-        case, _ = cases.open_or_raise(
-            session,
-            session.get_one(Participant, pid),
-            CaseLevel.URGENT,
-            ["test"],
-            None,
-            clock.now(),
-        )
-        case_id = case.id
+    case_id = open_case(db, pid, CaseLevel.URGENT, clock.now())
     run_until(scheduler, clock, MONDAY_7AM + timedelta(hours=5, minutes=15))
     assert nudges(db) == []
     [row] = outreach_rows(db, OutreachKind.CHECKIN)

@@ -47,6 +47,7 @@ ROUTES: dict[str, Route] = {
     "console_hand_back": Route("POST", "/console/cases/{case_id}/hand-back", WORKERS),
     "console_resolve": Route("POST", "/console/cases/{case_id}/resolve", WORKERS),
     "console_debrief": Route("POST", "/console/cases/{case_id}/debrief", WORKERS),
+    "console_number": Route("POST", "/console/cases/{case_id}/number", WORKERS),
 }
 
 

@@ -29,8 +29,10 @@ from escalation.console.views import (
     needs_debrief,
     thread,
 )
+from escalation.escalate import Policy
 from messaging import segments
-from records.models import Case, CaseOutcome, CaseStatus, Message, MessageKind, Participant
+from messaging.outbox import is_opted_out
+from records.models import Case, CaseOutcome, CaseStatus, Message, MessageKind
 
 if TYPE_CHECKING:
     from escalation.console.routes import Console
@@ -63,6 +65,7 @@ class CaseWork:
             "console_hand_back": self.hand_back,
             "console_resolve": self.resolve,
             "console_debrief": self.debrief,
+            "console_number": self.number,
         }
 
     # --- reading --------------------------------------------------------------------
@@ -84,6 +87,7 @@ class CaseWork:
         error: str | None = None,
         draft: str = "",
         status_code: int = 200,
+        number: str | None = None,
     ) -> Response:
         """The case page; every render is a read of the participant's record, so audited."""
         now, zone = self.deps.clock.now(), self.deps.zone
@@ -91,13 +95,17 @@ class CaseWork:
             case = session.get(Case, case_id)
             if case is None:
                 return self.not_found(viewer)
-            participant = session.get_one(Participant, case.participant_id)
             context = {
                 "view": case_view(session, case, viewer.me, now),
-                "messages": thread(session, participant, now, zone),
-                "check_ins": check_ins(session, participant.id, now, zone),
+                "messages": thread(session, case, now, zone),
+                "check_ins": (
+                    check_ins(session, case.participant_id, now, zone)
+                    if case.participant_id is not None
+                    else []
+                ),
+                "number": number,
             }
-            cases.record_view(session, viewer.me, participant.id, "view_case", now)
+            cases.record_view(session, viewer.me, case.participant_id, "view_case", now)
         return self.pages.render(
             "case.html",
             viewer,
@@ -120,11 +128,29 @@ class CaseWork:
             case = session.get(Case, case_id) if case_id is not None else None
             if case is None:
                 return Response("No such case.", 404)
-            participant = session.get_one(Participant, case.participant_id)
             view = case_view(session, case, viewer.me, now)
-            messages = thread(session, participant, now, zone)
-            cases.record_view(session, viewer.me, participant.id, "view_thread", now)
+            messages = thread(session, case, now, zone)
+            cases.record_view(session, viewer.me, case.participant_id, "view_thread", now)
         return self.pages.render("_thread.html", viewer, view=view, messages=messages)
+
+    def number(self, request: Request, viewer: Viewer, form: dict[str, str]) -> Response:
+        """The full number, to call someone who can't be texted: shown on request only,
+        to the peer working the case (or a supervisor), and audited."""
+        case_id = case_id_of(request)
+        with self.deps.db.session() as session:
+            case = session.get(Case, case_id) if case_id is not None else None
+            if case is None:
+                return self.not_found(viewer)
+            allowed = may_act(case, viewer.me) or case.status == CaseStatus.OPEN
+            phone = cases.contact_phone(session, case) if allowed else None
+            if phone is not None:
+                now = self.deps.clock.now()
+                cases.record_view(session, viewer.me, case.participant_id, "reveal_number", now)
+                cases.event(session, case, "number_shown", now, staff_id=viewer.me.id)
+        if phone is None:
+            return redirect(case_path(case.id), "not_yours")
+        log.info("console: staff %s was shown the number on case %s", viewer.me.id, case.id)
+        return self.render_case(viewer, case.id, number=phone)
 
     def not_found(self, viewer: Viewer) -> Response:
         message = "No such case. It may have been a mistyped link."
@@ -137,7 +163,8 @@ class CaseWork:
         if case_id is None:
             return self.not_found(viewer)
         with self.deps.db.session() as session:
-            result = cases.claim(session, case_id, viewer.me, self.deps.clock.now(), self.policy)
+            cap = self.policy.max_active_cases_per_peer
+            result = cases.claim(session, case_id, viewer.me, self.deps.clock.now(), cap)
             mine = _claimed_by(session, case_id) == viewer.me.id
         if result.reason == "missing":
             return self.not_found(viewer)
@@ -161,8 +188,10 @@ class CaseWork:
             case = session.get(Case, case_id)
             if case is None:
                 return self.not_found(viewer)
-            code = _work_refusal(case, viewer) or (
-                "duplicate" if _just_sent(session, case, viewer, body, now) else None
+            code = (
+                _work_refusal(case, viewer)
+                or _text_refusal(session, case)
+                or ("duplicate" if _just_sent(session, case, viewer, body, now) else None)
             )
             if code is None:
                 cases.reply(session, case, viewer.me, body, now, self.deps.policy.max_segments)
@@ -241,7 +270,7 @@ class CaseWork:
         return redirect("/console", "debrief_saved")
 
     @property
-    def policy(self) -> cases.Policy:
+    def policy(self) -> Policy:
         return self.deps.policy
 
     def now(self) -> datetime:
@@ -263,6 +292,11 @@ def _work_refusal(case: Case, viewer: Viewer) -> str | None:
     return None if may_act(case, viewer.me) else "not_yours"
 
 
+def _text_refusal(session: Session, case: Case) -> str | None:
+    """The carrier refuses texts to a number that opted out: say so, don't pretend."""
+    return "opted_out" if is_opted_out(session, cases.contact_phone(session, case)) else None
+
+
 def _resolve_refusal(case: Case, viewer: Viewer) -> str | None:
     if case.status == CaseStatus.RESOLVED:
         return "resolved_already"
@@ -271,9 +305,7 @@ def _resolve_refusal(case: Case, viewer: Viewer) -> str | None:
     return None if may_resolve(case, viewer.me) else "not_yours"
 
 
-def _just_sent(
-    session: Session, case: Case, viewer: Viewer, body: str, now: datetime
-) -> bool:
+def _just_sent(session: Session, case: Case, viewer: Viewer, body: str, now: datetime) -> bool:
     """The same text by the same peer on this case moments ago: a double tap, not a reply."""
     return (
         session.scalar(

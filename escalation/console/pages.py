@@ -45,6 +45,7 @@ NOTICES = {
     "resolved": "Resolved. Thank you.",
     "debrief_saved": "Thank you. Take care of yourself tonight.",
     "logged_out": "You are logged out.",
+    "opted_out": "This number opted out of texts, so nothing was sent. Call instead.",
 }
 
 

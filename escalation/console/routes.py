@@ -24,6 +24,7 @@ from escalation.console.casework import CaseWork
 from escalation.console.pages import STATIC, STATIC_DIR, Pages, notice_text, redirect
 from escalation.console.sse import LiveQueue
 from escalation.console.views import handed_back_rows, queue_rows
+from escalation.escalate import Policy
 from records.clock import Clock
 from records.db import Database
 from records.settings import Settings
@@ -48,7 +49,7 @@ class ConsoleDeps:
     db: Database
     clock: Clock
     secret_key: str
-    policy: cases.Policy = field(default_factory=cases.Policy)
+    policy: Policy = field(default_factory=Policy)
     live: LiveQueue = field(default_factory=LiveQueue)
     wake_outbox: Callable[[], None] = _nothing
     timezone: str = "America/New_York"
@@ -68,14 +69,14 @@ class ConsoleDeps:
         db: Database,
         clock: Clock,
         wake_outbox: Callable[[], None],
-        policy: cases.Policy | None = None,
+        policy: Policy | None = None,
     ) -> ConsoleDeps:
         """Pass the gateway's `policy`, so the claim cap is the one the pages promise."""
         return cls(
             db=db,
             clock=clock,
             secret_key=settings.secret_key,
-            policy=policy or cases.Policy(max_segments=settings.max_segments),
+            policy=policy or Policy(max_segments=settings.max_segments),
             wake_outbox=wake_outbox,
             timezone=settings.default_timezone,
             secure_cookies=settings.public_base_url.startswith("https://"),

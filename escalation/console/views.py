@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from escalation import cases
 from escalation.auth import WORKERS
+from messaging.outbox import is_opted_out
 from records.models import (
     Case,
     CaseEvent,
@@ -41,7 +42,14 @@ REASON_LABELS = {  # codes come from escalation.lexicon; unknown codes are human
     "polysubstance": "Mixing substances",
     "high_craving": "High craving",
     "peer_request": "Asked for a peer",
+    "bot_could_not_answer": "The bot could not answer a text",
+    "silent_after_reengage": "Silent after a gentle check-in",
 }
+CONTACT_NOTES = {  # how a peer can reach the person, when texting is not the way
+    "opted_out": "This number opted out of texts: call, don't text.",
+    "not_enrolled": "Not enrolled: this number is not in the program.",
+}
+NOBODY_PAGED = "Nobody was paged: no one is on shift and there is no on-call number."
 STATUS_LABELS = {
     CaseStatus.OPEN: "Waiting",
     CaseStatus.CLAIMED: "Claimed",
@@ -89,6 +97,33 @@ def clock_time(moment: datetime, now: datetime, zone: ZoneInfo) -> str:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Who a case is about, as the console may show them: an alias and a masked number."""
+
+    alias: str
+    masked_phone: str
+    contact: str  # "text" | "opted_out" | "not_enrolled"
+    participant: Participant | None
+
+    @property
+    def contact_note(self) -> str | None:
+        return CONTACT_NOTES.get(self.contact)
+
+
+def person_of(session: Session, case: Case) -> Person:
+    phone = cases.contact_phone(session, case)
+    participant = session.get(Participant, case.participant_id) if case.participant_id else None
+    if is_opted_out(session, phone):
+        contact = "opted_out"
+    elif participant is None:
+        contact = "not_enrolled"
+    else:
+        contact = "text"
+    alias = participant.alias if participant else "Unknown number"
+    return Person(alias, mask(phone), contact, participant)
+
+
+@dataclass(frozen=True)
 class QueueRow:
     id: int
     level: CaseLevel
@@ -99,6 +134,8 @@ class QueueRow:
     mine: bool
     alias: str
     masked_phone: str
+    contact_note: str | None
+    nobody_paged: bool
 
 
 def queue_rows(session: Session, viewer: StaffUser, now: datetime) -> list[QueueRow]:
@@ -117,7 +154,7 @@ def handed_back_rows(session: Session, viewer: StaffUser, now: datetime) -> list
 
 
 def _queue_row(session: Session, case: Case, viewer: StaffUser, now: datetime) -> QueueRow:
-    participant = session.get_one(Participant, case.participant_id)
+    person = person_of(session, case)
     return QueueRow(
         id=case.id,
         level=case.level,
@@ -126,8 +163,10 @@ def _queue_row(session: Session, case: Case, viewer: StaffUser, now: datetime) -
         status=STATUS_LABELS[case.status],
         claimant=_name(session, case.claimed_by_id),
         mine=case.claimed_by_id == viewer.id,
-        alias=participant.alias,
-        masked_phone=mask(participant.phone),
+        alias=person.alias,
+        masked_phone=person.masked_phone,
+        contact_note=person.contact_note,
+        nobody_paged=case.paged_to == "nobody" and case.status == CaseStatus.OPEN,
     )
 
 
@@ -145,25 +184,30 @@ class MessageRow:
     status: str
 
 
-def thread(
-    session: Session, participant: Participant, now: datetime, zone: ZoneInfo
-) -> list[MessageRow]:
-    """The last ~30 texts both ways, oldest first, as a conversation reads."""
+def thread(session: Session, case: Case, now: datetime, zone: ZoneInfo) -> list[MessageRow]:
+    """The last ~30 texts both ways, oldest first, as a conversation reads: a participant's,
+    or, for a number not enrolled, that number's."""
+    person = person_of(session, case)
+    mine = (
+        Message.participant_id == case.participant_id
+        if case.participant_id is not None
+        else Message.phone == case.phone
+    )
     recent = session.scalars(
         select(Message)
-        .where(Message.participant_id == participant.id, Message.kind != MessageKind.PAGE)
+        .where(mine, Message.kind != MessageKind.PAGE)
         .order_by(Message.id.desc())
         .limit(RECENT_MESSAGES)
     )
-    return [_message_row(session, m, participant, now, zone) for m in reversed(list(recent))]
+    return [_message_row(session, m, person, now, zone) for m in reversed(list(recent))]
 
 
 def _message_row(
-    session: Session, message: Message, participant: Participant, now: datetime, zone: ZoneInfo
+    session: Session, message: Message, person: Person, now: datetime, zone: ZoneInfo
 ) -> MessageRow:
     inbound = message.direction == Direction.INBOUND
     if inbound:
-        sender = participant.alias
+        sender = person.alias
     elif message.kind == MessageKind.PEER:
         sender = f"Peer: {_name(session, message.staff_id) or 'staff'}"
     else:
@@ -212,6 +256,9 @@ class CaseView:
     case: Case
     alias: str
     masked_phone: str
+    contact_note: str | None
+    can_text: bool  # the person still takes texts (not opted out)
+    nobody_paged: str | None
     age: str
     reasons: list[str]
     status: str
@@ -226,12 +273,15 @@ class CaseView:
 
 
 def case_view(session: Session, case: Case, viewer: StaffUser, now: datetime) -> CaseView:
-    participant = session.get_one(Participant, case.participant_id)
+    person = person_of(session, case)
     works = viewer.role in WORKERS
     return CaseView(
         case=case,
-        alias=participant.alias,
-        masked_phone=mask(participant.phone),
+        alias=person.alias,
+        masked_phone=person.masked_phone,
+        contact_note=person.contact_note,
+        can_text=person.contact != "opted_out",
+        nobody_paged=NOBODY_PAGED if case.paged_to == "nobody" else None,
         age=age(case.opened_at, now),
         reasons=[reason_label(code) for code in case.reasons],
         status=STATUS_LABELS[case.status],
