@@ -22,7 +22,8 @@ eval: train
 screen-model: setup
 	@.venv/bin/python scripts/train_screen_model.py
 
-bench: setup
+bench: train
+	@.venv/bin/python -m scripts.bench_safety
 	@.venv/bin/python scripts/bench_outreach.py
 
 lint: setup

@@ -100,7 +100,7 @@ class RasaEngine:
 
     def is_ready(self) -> bool:
         try:
-            response = self._client.get("/status", params={"token": self._token}, timeout=2)
+            response = self._client.get("/status", params={"token": self._token}, timeout=1)
             return response.status_code == 200 and bool(response.json().get("model_file"))
         except (httpx.HTTPError, ValueError):
             return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -65,7 +66,11 @@ class TurnPool:
                 self._busy.discard(phone)
             self.on_done()
 
-    def close(self) -> None:
-        """Start nothing new; turns in flight finish (each is one transaction) or roll back."""
+    def close(self, timeout: float = 15.0) -> None:
+        """Start nothing new and give turns in flight up to `timeout` to finish their one
+        transaction; a turn cut off later rolls back and runs again after a restart."""
         self._closed = True
         self._executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)

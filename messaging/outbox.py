@@ -117,6 +117,9 @@ class OutboxSender:
         self.clock = clock
         self.pace = SendPace(settings.send_rate_per_second)
         self._sending_number = next(iter(settings.sender.values()))
+        # twilio loads its Messages API lazily (about 0.2 s): pay that at start, not on the
+        # first safety text after a restart.
+        _ = client.messages
 
     def send_due(self, limit: int = 20) -> int:
         """Both lanes once, safety first (tests and tools; the app runs each lane in a loop)."""

@@ -3,6 +3,8 @@ that moves only when told, so backoff is tested without sleeping."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -218,3 +220,54 @@ def test_a_nudge_past_its_send_before_time_is_suppressed_not_sent(
     stored = row(db, message_id)
     assert stored.status == MessageStatus.SUPPRESSED
     assert stored.error_message == "too late to send politely"
+
+
+def test_a_safety_text_overtakes_routine_texts_but_order_holds_within_a_priority(
+    db: Database, sender: OutboxSender, clock: ManualClock, sandbox: Sandbox
+) -> None:
+    queue(db, clock, SAM, "time for a check-in?", kind=MessageKind.NUDGE)
+    queue(db, clock, SAM, "a bot reply", kind=MessageKind.REPLY)
+    queue(db, clock, SAM, "safety one", kind=MessageKind.SAFETY)
+    queue(db, clock, SAM, "safety two", kind=MessageKind.SAFETY)
+    queue(db, clock, ALEX, "a peer's text", kind=MessageKind.PEER)
+    while sender.send_safety():
+        pass
+    assert [m.body for m in sandbox.messages_to(SAM)] == ["safety one", "safety two"]
+    while sender.send_routine():
+        pass
+    assert [m.body for m in sandbox.messages_to(SAM)] == [
+        "safety one",
+        "safety two",
+        "a bot reply",
+        "time for a check-in?",
+    ], "the reply (priority 2) before the nudge (3)"
+    assert [m.body for m in sandbox.messages_to(ALEX)] == ["a peer's text"]
+
+
+def test_a_routine_text_waits_for_the_same_persons_unsent_safety_text(
+    db: Database, sender: OutboxSender, clock: ManualClock, sandbox: Sandbox
+) -> None:
+    sandbox.script_failure(503, 20503, "carrier busy")
+    safety = queue(db, clock, SAM, "call 911", kind=MessageKind.SAFETY)
+    queue(db, clock, SAM, "later, a routine reply", kind=MessageKind.REPLY)
+    sender.send_safety()
+    assert row(db, safety).status == MessageStatus.PENDING, "retrying"
+    assert sender.send_routine() == 0, "never before the safety text it follows"
+    clock.advance(seconds=5)
+    sender.send_due()
+    assert [m.body for m in sandbox.messages_to(SAM)] == ["call 911", "later, a routine reply"]
+
+
+def test_the_safety_lane_never_waits_for_pacing(
+    db: Database, settings: Settings, clock: ManualClock, sandbox: Sandbox
+) -> None:
+    slow = settings.model_copy(update={"send_rate_per_second": 0.2})  # one text per 5 s
+    paced = OutboxSender(db, build_twilio_client(slow), slow, clock)
+    for i in range(3):
+        queue(db, clock, f"+1212555012{i}", "a check-in", kind=MessageKind.NUDGE)
+    queue(db, clock, SAM, "call 911", kind=MessageKind.SAFETY)
+    queue(db, clock, ALEX, "a page", kind=MessageKind.PAGE)
+    assert paced.send_routine() == 1, "the routine lane claims what it can send soon"
+    started = time.monotonic()
+    assert paced.send_safety() == 2  # two recipients, both at once
+    assert time.monotonic() - started < 2.0, "the safety lane did not wait its turn"

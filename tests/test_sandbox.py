@@ -422,3 +422,33 @@ def test_real_credentials_with_the_default_secret_key_are_refused() -> None:
 
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(_env_file=None, twilio_account_sid="AC" + "2" * 32, twilio_auth_token="t")
+
+
+def test_a_production_start_without_an_on_call_number_is_refused() -> None:
+    from pydantic import ValidationError
+
+    """With the real Twilio API, a crisis at night with nobody on shift must page someone."""
+    with pytest.raises(ValidationError, match="ON_CALL_NUMBER"):
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            twilio_account_sid="AC" + "1" * 32,
+            twilio_auth_token="real-looking-token",
+            secret_key="a-long-random-production-secret-0123456789",
+        )
+    ok = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_auth_token="real-looking-token",
+        secret_key="a-long-random-production-secret-0123456789",
+        on_call_number="+12125550159",
+    )
+    assert not ok.sandbox
+
+
+@pytest.mark.parametrize("half", ["twilio_account_sid", "twilio_auth_token"])
+def test_half_the_twilio_credentials_are_refused(half: str) -> None:
+    from pydantic import ValidationError
+
+    value = "AC" + "1" * 32 if half == "twilio_account_sid" else "token"
+    with pytest.raises(ValidationError, match="both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"):
+        Settings(_env_file=None, **{half: value})  # type: ignore[call-arg]

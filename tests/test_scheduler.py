@@ -443,3 +443,17 @@ def test_a_row_that_fails_is_set_aside_and_the_rest_still_go(
         scheduler.dispatch_due()
     [stuck] = [r for r in outreach_rows(db) if r.participant_id == broken]
     assert stuck.status == OutreachStatus.DROPPED and stuck.reason.startswith("error:")
+
+
+def test_a_support_case_does_not_hold_moud_care(db: Database, rasa: RasaEngine) -> None:
+    """A peer request is open, nobody has picked it up yet: the appointment nudge and the
+    check-in still go, because only a case that has the bot standing aside holds outreach."""
+    [pid] = enrol_people(db, 1)
+    clock = ManualClock(MONDAY_7AM)
+    book(db, pid, MONDAY_7AM + timedelta(hours=9), "prescriber visit", clock.now())
+    open_case(db, pid, CaseLevel.SUPPORT, clock.now(), reasons=("wants_peer",))
+    scheduler = Scheduler(db, rasa, settings_for(db), clock)
+    run_until(scheduler, clock, MONDAY_7AM + timedelta(hours=8))
+    sent = {row.kind for row in outreach_rows(db) if row.status == OutreachStatus.SENT}
+    assert {OutreachKind.APPOINTMENT_NUDGE, OutreachKind.CHECKIN} <= sent
+    assert nudges(db, pid)
