@@ -161,7 +161,10 @@ class SafetyLane:
         with self.db.session() as session:
             query = select(Message).where(Message.id == arrival.id)
             if self.db.is_postgres:
-                query = query.with_for_update(skip_locked=True)
+                # The screen skips a text another process is settling; the engine's opinion
+                # waits for the lock instead (a turn may hold it for one engine call), so
+                # a raise is never lost.
+                query = query.with_for_update(skip_locked=source == "screen")
             message = session.scalar(query)
             if message is None:
                 return  # another process holds it right now, and will settle it
