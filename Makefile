@@ -1,5 +1,5 @@
 # peerline: `make demo` to try it, `make test` to check it. Both set up what they need.
-.PHONY: setup train demo test validate eval bench screen-model lint typecheck clean
+.PHONY: setup train demo test validate eval bench screen-model lint format typecheck clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,7 +28,12 @@ bench: train
 
 lint: setup
 	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
 	@.venv/bin/mypy
+
+format: setup
+	@.venv/bin/ruff check --fix .
+	@.venv/bin/ruff format .
 
 typecheck: setup
 	@.venv/bin/mypy

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Text
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import (
+    close_checkin,
+    parse_barriers,
+)
 from actions.common import (
     BARRIER_VALUES,
     appointment_answer,
-    close_checkin,
     entity_values,
     format_when,
     free_text,
     gsm_safe,
     latest_intent,
     latest_text,
-    parse_barriers,
     peer_request,
     peerline_metadata,
 )
@@ -27,7 +27,7 @@ from actions.common import (
 DEFAULT_KIND = "appointment"
 
 
-def _appointment(tracker: Tracker) -> Dict[Text, Optional[Text]]:
+def _appointment(tracker: Tracker) -> dict[str, str | None]:
     """kind / when / location: nudge entities (slots) first, then metadata.next_appointment."""
     upcoming = peerline_metadata(tracker).get("next_appointment") or {}
     if not isinstance(upcoming, dict):
@@ -43,12 +43,12 @@ def _appointment(tracker: Tracker) -> Dict[Text, Optional[Text]]:
 
 
 class ActionAppointmentNudge(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_appointment_nudge"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         events = close_checkin(dispatcher, tracker)
         info = _appointment(tracker)
         dispatcher.utter_message(
@@ -56,18 +56,18 @@ class ActionAppointmentNudge(Action):
             kind=info["kind"],
             when=info["when"] or "coming up soon",
         )
-        return events + [SlotSet("awaiting", "appointment")]
+        return [*events, SlotSet("awaiting", "appointment")]
 
 
 class ActionAppointmentAnswer(Action):
     """confirm / can't make it / reschedule / cancel (or yes/no right after a nudge)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_appointment_answer"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         intent = latest_intent(tracker)
         awaiting = tracker.get_slot("awaiting")
         if intent == "affirm" and awaiting == "missed_appointment":
@@ -101,12 +101,12 @@ class ActionAppointmentAnswer(Action):
 class ActionAppointmentReason(Action):
     """After 'what's getting in the way?': a concrete barrier opens a peer request."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_appointment_reason"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         reason = free_text(tracker.get_slot("appointment_reason") or "")
         barriers = parse_barriers(reason or "", entity_values(tracker, "barrier"))
         barrier = next((b for b in barriers or [] if b in BARRIER_VALUES), None)
@@ -122,12 +122,12 @@ class ActionAppointmentReason(Action):
 class ActionAppointmentInfo(Action):
     """'What time?' / 'Where?' from the nudge's entities or metadata.next_appointment."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_appointment_info"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         info = _appointment(tracker)
         if latest_intent(tracker) == "ask_appointment_location":
             if info["location"]:
@@ -146,12 +146,12 @@ class ActionAppointmentInfo(Action):
 
 
 class ActionMissedAppointment(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_missed_appointment"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         events = close_checkin(dispatcher, tracker)
         dispatcher.utter_message(response="utter_missed_appointment")
-        return events + [SlotSet("awaiting", "missed_appointment")]
+        return [*events, SlotSet("awaiting", "missed_appointment")]

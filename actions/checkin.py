@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import (
-    CHECKIN_FORM,
-    CHECKIN_SLOTS,
-    RISK_INTENTS,
-    SKIPPED,
+from actions.answers import (
     checkin_data,
-    entity_values,
     has_checkin_answers,
-    latest_intent,
-    latest_text,
     mentions_medication,
     parse_barriers,
     parse_craving,
@@ -27,9 +20,18 @@ from actions.common import (
     parse_mood,
     parse_use,
     parse_yes_no,
+    reset_checkin_slots,
+)
+from actions.common import (
+    CHECKIN_FORM,
+    CHECKIN_SLOTS,
+    RISK_INTENTS,
+    SKIPPED,
+    entity_values,
+    latest_intent,
+    latest_text,
     payload,
     peer_request,
-    reset_checkin_slots,
 )
 
 # Intents that are never an answer to a check-in question: the form rejects, a rule
@@ -75,7 +77,7 @@ LABELLED_NUMBER = {
 }
 
 
-def _previous_value(tracker: Tracker, slot: Text) -> Any:
+def _previous_value(tracker: Tracker, slot: str) -> Any:
     """The slot's value before the latest user message."""
     events = tracker.events or []
     last_user = max(
@@ -88,7 +90,7 @@ def _previous_value(tracker: Tracker, slot: Text) -> Any:
     return value
 
 
-def _retrying(tracker: Tracker, slot: Text) -> bool:
+def _retrying(tracker: Tracker, slot: str) -> bool:
     """True when the form asks `slot` again because the last answer couldn't be read."""
     if latest_intent(tracker) in INTERRUPTIONS:
         return False
@@ -105,12 +107,12 @@ def _retrying(tracker: Tracker, slot: Text) -> bool:
 
 
 class ActionAskMood(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_mood"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         dispatcher.utter_message(
             response="utter_ask_mood_again" if _retrying(tracker, "mood") else "utter_ask_mood"
         )
@@ -118,12 +120,12 @@ class ActionAskMood(Action):
 
 
 class ActionAskCraving(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_craving"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         dispatcher.utter_message(
             response="utter_ask_craving_again"
             if _retrying(tracker, "craving")
@@ -136,12 +138,12 @@ class ActionAskUse(Action):
     """Asks about use and tells the gateway's safety screen that a following 'yes' is a
     disclosure (context payload)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_use"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         payload(dispatcher, "context", asked="use")
         dispatcher.utter_message(response="utter_ask_use")
         return []
@@ -155,12 +157,12 @@ class ValidateCheckinForm(FormValidationAction):
     prefill medication (no entity carries it) from words like "took my dose".
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_checkin_form"
 
     # ---- extraction ---------------------------------------------------------------
 
-    def _answer(self, slot: Text, tracker: Tracker) -> Optional[Dict[Text, Any]]:
+    def _answer(self, slot: str, tracker: Tracker) -> dict[str, Any] | None:
         """None if this message isn't an answer to `slot` being asked; else {} or {slot: v}."""
         if tracker.get_slot("requested_slot") != slot:
             return None
@@ -177,7 +179,7 @@ class ValidateCheckinForm(FormValidationAction):
             latest_intent(tracker) in MED_INTENTS
         )
 
-    def _numeric(self, slot: Text, parse, tracker: Tracker) -> Dict[Text, Any]:
+    def _numeric(self, slot: str, parse, tracker: Tracker) -> dict[str, Any]:
         answer = self._answer(slot, tracker)
         if answer is None:
             # not the question asked: prefill only from a labelled number ("mood 4")
@@ -189,7 +191,7 @@ class ValidateCheckinForm(FormValidationAction):
         if "_intent" not in answer:
             return answer
         own = entity_values(tracker, slot) + entity_values(tracker, "number")
-        for candidate in own + [latest_text(tracker)]:
+        for candidate in [*own, latest_text(tracker)]:
             value = parse(candidate)
             if value is not None:
                 return {slot: value}
@@ -198,7 +200,7 @@ class ValidateCheckinForm(FormValidationAction):
             return {}  # they answered another question; the form asks this one again
         return {slot: None}  # unreadable: ask again (action_ask_<slot> says so)
 
-    def _validate_numeric(self, slot: Text, value: Any, parse, tracker: Tracker) -> Dict[Text, Any]:
+    def _validate_numeric(self, slot: str, value: Any, parse, tracker: Tracker) -> dict[str, Any]:
         if value == SKIPPED:
             return {slot: value}
         requested = tracker.get_slot("requested_slot")
@@ -220,17 +222,17 @@ class ValidateCheckinForm(FormValidationAction):
 
     def extract_mood(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return self._numeric("mood", parse_mood, tracker)
 
     def extract_craving(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return self._numeric("craving", parse_craving, tracker)
 
     def extract_use(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         answer = self._answer("use", tracker)
         if answer is None or "_intent" not in answer:
             return answer or {}
@@ -240,7 +242,7 @@ class ValidateCheckinForm(FormValidationAction):
 
     def extract_medication(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         intent = latest_intent(tracker)
         answer = self._answer("medication", tracker)
         if answer is None:
@@ -262,7 +264,7 @@ class ValidateCheckinForm(FormValidationAction):
 
     def extract_barriers(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         answer = self._answer("barriers", tracker)
         if answer is None or "_intent" not in answer:
             return answer or {}
@@ -274,7 +276,7 @@ class ValidateCheckinForm(FormValidationAction):
 
     def extract_wants_peer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         if (
             tracker.get_slot("requested_slot") == "wants_peer"
             and latest_intent(tracker) == "request_peer"
@@ -290,27 +292,27 @@ class ValidateCheckinForm(FormValidationAction):
 
     def validate_mood(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return self._validate_numeric("mood", value, parse_mood, tracker)
 
     def validate_craving(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return self._validate_numeric("craving", value, parse_craving, tracker)
 
     def validate_use(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return {"use": value if value == SKIPPED else parse_use(value)}
 
     def validate_medication(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return {"medication": value}
 
     def validate_wants_peer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return {
             "wants_peer": value
             if value in (True, False, SKIPPED)
@@ -319,7 +321,7 @@ class ValidateCheckinForm(FormValidationAction):
 
     def validate_barriers(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         if value is None:
             return {"barriers": None}
         values = value if isinstance(value, list) else [value]
@@ -332,12 +334,12 @@ class ActionCheckinIntro(Action):
     """Starts a check-in (EXTERNAL_checkin / start_checkin / yes to an offer): clears any
     stale answers so the form asks every question."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_checkin_intro"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         dispatcher.utter_message(response="utter_checkin_intro")
         return [SlotSet("awaiting", None), *reset_checkin_slots()]
 
@@ -346,12 +348,12 @@ class ActionSubmitCheckin(Action):
     """Sends the check-in payload (complete when the form finished, partial otherwise),
     a peer_request when they want their peer, and clears the check-in slots."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_checkin"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         intent = latest_intent(tracker)
         active = (tracker.active_loop or {}).get("name") == CHECKIN_FORM
         complete = (
@@ -362,7 +364,7 @@ class ActionSubmitCheckin(Action):
                 for s in ("mood", "craving", "use", "medication", "barriers", "wants_peer")
             )
         )
-        events: List[EventType] = []  # an open form is closed by the rule (action_deactivate_loop)
+        events: list[EventType] = []  # an open form is closed by the rule (action_deactivate_loop)
         if has_checkin_answers(tracker):
             payload(dispatcher, "checkin", data=checkin_data(tracker, complete=complete))
         wants_peer = tracker.get_slot("wants_peer") is True
@@ -386,7 +388,7 @@ class ActionSubmitCheckin(Action):
         return events + reset_checkin_slots() + [SlotSet("awaiting", None)]
 
 
-def _first_barrier(tracker: Tracker) -> Optional[Text]:
+def _first_barrier(tracker: Tracker) -> str | None:
     barriers = tracker.get_slot("barriers") or []
     for barrier in barriers if isinstance(barriers, list) else [barriers]:
         if barrier not in (SKIPPED, "none"):

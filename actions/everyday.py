@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import (
+    close_checkin,
+)
 from actions.common import (
     RISK_INTENTS,
     appointment_answer,
-    close_checkin,
     format_when,
     free_text,
     gsm_safe,
@@ -31,12 +33,12 @@ DEFAULT_CONTACT = "your program"
 class ActionGreet(Action):
     """Greets by alias (metadata.peerline.participant.alias) and offers a check-in."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_greet"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         alias = participant_alias(tracker)
         if alias:
             dispatcher.utter_message(response="utter_greet_name", alias=alias)
@@ -46,12 +48,12 @@ class ActionGreet(Action):
 
 
 class ActionProgramInfo(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_program_info"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         program = peerline_metadata(tracker).get("program") or {}
         name = gsm_safe(str(program.get("name") or DEFAULT_PROGRAM))[:40]
         contact = gsm_safe(str(program.get("support_contact") or DEFAULT_CONTACT))[:40]
@@ -62,12 +64,12 @@ class ActionProgramInfo(Action):
 class ActionNextAppointment(Action):
     """Answers 'when is my next appointment' from metadata.peerline.next_appointment."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_next_appointment"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         appointment = peerline_metadata(tracker).get("next_appointment") or {}
         when = format_when(appointment.get("at")) if isinstance(appointment, dict) else None
         if not when:
@@ -81,12 +83,12 @@ class ActionNextAppointment(Action):
 class ActionResources(Action):
     """Naloxone and test-strip info: the program's text from metadata, else a default."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_resources"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         key = "test_strips" if latest_intent(tracker) == "ask_test_strips" else "naloxone"
         resources = peerline_metadata(tracker).get("resources") or {}
         text = resources.get(key) if isinstance(resources, dict) else None
@@ -101,12 +103,12 @@ class ActionPeerRequest(Action):
     """Participant asked for their peer: peer_request payload and a reassuring reply.
     Ends an open check-in (what was answered is kept as a partial check-in)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_peer_request"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         events = close_checkin(dispatcher, tracker, wants_peer=True)
         if latest_intent(tracker) == "request_peer":
             reason = "participant asked for their peer"
@@ -114,19 +116,19 @@ class ActionPeerRequest(Action):
             reason = "participant accepted the offer of a peer"
         peer_request(dispatcher, reason=reason)
         dispatcher.utter_message(response="utter_peer_requested")
-        return events + [SlotSet("awaiting", None)]
+        return [*events, SlotSet("awaiting", None)]
 
 
 class ActionOfferPeer(Action):
     """Out of scope or not understood: never a dead end, always offer the peer.
     If the classifier's best guess was a risk intent, treat it as a risk signal."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_offer_peer"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         ranking = [
             r
             for r in (tracker.latest_message or {}).get("intent_ranking") or []
@@ -156,31 +158,31 @@ class ActionOfferPeer(Action):
 
 
 def emit_risk(
-    dispatcher: CollectingDispatcher, tracker: Tracker, intent: Text, confidence: Any
-) -> List[EventType]:
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, confidence: Any
+) -> list[EventType]:
     """Risk payload first (most urgent), then close an open check-in, then the reply."""
     conf = round(float(confidence), 4) if confidence is not None else None
     payload(dispatcher, "risk", intent=intent, confidence=conf)
-    overrides: Dict[Text, Any] = {}
+    overrides: dict[str, Any] = {}
     if tracker.get_slot("requested_slot") == "use":
         # the answer to "any use?" is itself the disclosure: keep it with the partial check-in
         overrides["use"] = free_text(latest_text(tracker))
     events = close_checkin(dispatcher, tracker, **overrides)
     dispatcher.utter_message(response=f"utter_{intent}")
     # a "yes" after this asks for the peer (never a cheerful generic reply after a crisis)
-    return events + [SlotSet("awaiting", "peer_offer")]
+    return [*events, SlotSet("awaiting", "peer_offer")]
 
 
 class ActionRiskSignal(Action):
     """All risk_* intents: risk payload for the gateway's safety screen and a brief, warm
     reply with 988 and 911. Ends an open check-in (partial check-in kept)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_risk_signal"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         intent = latest_intent(tracker)
         if intent not in RISK_INTENTS:
             intent = "risk_suicidal" if intent is None else intent
@@ -190,12 +192,12 @@ class ActionRiskSignal(Action):
 class ActionAnswerYesNo(Action):
     """A bare yes/no: what it means depends on what the bot asked last (slot `awaiting`)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_yes_no"
 
     def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         yes = latest_intent(tracker) == "affirm"
         awaiting = tracker.get_slot("awaiting")
         if awaiting == "peer_offer" and yes:
@@ -218,7 +220,7 @@ class ActionAnswerYesNo(Action):
         return [SlotSet("awaiting", None)]
 
 
-def medication_only(medication: Text) -> Dict[Text, Any]:
+def medication_only(medication: str) -> dict[str, Any]:
     """A medication-only partial check-in (answer to a medication nudge)."""
     return {
         "mood": None,

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import (
+    close_checkin,
+)
 from actions.common import (
     BARRIER_VALUES,
-    close_checkin,
     entity_values,
     latest_intent,
     payload,
@@ -23,27 +23,27 @@ from actions.everyday import medication_only
 class ActionMedicationNudge(Action):
     """A discreet reminder: no drug names (anyone holding the phone can read it)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_medication_nudge"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         events = close_checkin(dispatcher, tracker)
         dispatcher.utter_message(response="utter_medication_nudge")
-        return events + [SlotSet("awaiting", "medication")]
+        return [*events, SlotSet("awaiting", "medication")]
 
 
 class ActionMedicationAnswer(Action):
     """taken / not yet (medication-only partial check-in); ran out / pharmacy problem also
     open a peer request."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_medication_answer"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         intent = latest_intent(tracker)
         if intent == "med_taken":
             payload(dispatcher, "checkin", data=medication_only("as prescribed"))
@@ -70,12 +70,12 @@ class ActionMedicationAnswer(Action):
 
 
 class ActionReengage(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reengage"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         events = close_checkin(dispatcher, tracker)
         dispatcher.utter_message(response="utter_reengage")
-        return events + [SlotSet("awaiting", "checkin_offer")]
+        return [*events, SlotSet("awaiting", "checkin_offer")]

@@ -1,1 +1,3 @@
-"""Safety: the screen every inbound text passes before the engine, and (later) the peer queue."""
+"""Safety: the screen every inbound text passes at arrival (the lexicon, context and learned
+layers), the safety lane that runs it, the one escalation function (cases, pages, re-pages,
+the safety reply) and its reviewed wording."""

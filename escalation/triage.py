@@ -1,7 +1,7 @@
 """The production safety decision for one inbound text, shared by the gateway's turns and
 `peerline triage`, so what is measured is exactly what runs.
 
-Layers (escalation/screen.py combines them; any may raise, only idioms may lower):
+Layers (escalation/screen/ combines them; any may raise, only idioms may lower):
 the lexicon on the text, what the bot had just asked, and the engine's NLU intent when the
 engine answers. With the engine down the decision is made without it, never delayed.
 Then the learned layer (escalation/learned.py, no engine needed) may raise the result to

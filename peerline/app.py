@@ -11,17 +11,17 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from bot.engine import RasaEngine, nlu_within
-from bot.gateway import GatewayDeps, build_gateway_router
-from bot.scheduler import Scheduler
 from bot.turn_pool import TurnPool
 from bot.turns import TurnProcessor
-from bot.worker import Loop
-from escalation.console import ConsoleDeps, build_console_router
+from console import ConsoleDeps, build_console_router
 from escalation.escalate import Escalator, policy_from
 from escalation.lane import SafetyLane
+from messaging.gateway import GatewayDeps, build_gateway_router
 from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.twilio_client import build_twilio_client
+from outreach.scheduler import Scheduler
+from peerline.loops import Loop
 from records.clock import Clock, SystemClock
 from records.db import Database
 from records.settings import Settings

@@ -4,7 +4,7 @@ Prints, for SQLite and for PostgreSQL (when reachable): seeding time, the first 
 pass (every row new), the next pass (what runs every 15 minutes: nothing new), rows
 planned, and peak memory. Target: under 10 s per pass for 100,000 participants.
 
-    .venv/bin/python scripts/bench_outreach.py [--participants N] [--no-postgres]
+    .venv/bin/python scripts/bench_planner.py [--participants N] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import insert
 
-from bot import outreach
+from outreach import planner
 from records import migrate
 from records.db import Database
 from records.models import Appointment, OutreachSchedule, Participant
@@ -106,7 +106,7 @@ def measure(name: str, url: str, count: int) -> list[str]:
     for _ in range(2):
         started = time.perf_counter()
         with db.session() as session:
-            added = outreach.plan(session, settings, now, horizon=timedelta(hours=24))
+            added = planner.plan(session, settings, now, horizon=timedelta(hours=24))
         timings.append((time.perf_counter() - started, added))
     db.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -16,8 +16,9 @@ pytest_must_run() {  # $1 = python, rest = pytest args
     return "$rc"
 }
 
-step "lint (ruff) and types (mypy)"
+step "lint (ruff, app and actions), format (ruff format --check) and types (mypy)"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/mypy
 
 step "Rasa training data (rasa data validate)"

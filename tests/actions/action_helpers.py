@@ -7,7 +7,7 @@ import asyncio
 import inspect
 import pathlib
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import yaml
 from rasa_sdk import Tracker
@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DOMAIN: Dict[str, Any] = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text())
+DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text())
 
 META = {
     "peerline": {
@@ -37,15 +37,15 @@ META = {
 
 
 def make_tracker(
-    intent: Optional[str] = None,
+    intent: str | None = None,
     text: str = "",
-    entities: Optional[List[Dict[str, Any]]] = None,
-    metadata: Optional[Dict[str, Any]] = None,
-    slots: Optional[Dict[str, Any]] = None,
-    active_loop: Optional[str] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
+    entities: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
+    slots: dict[str, Any] | None = None,
+    active_loop: str | None = None,
+    events: list[dict[str, Any]] | None = None,
     confidence: float = 0.97,
-    ranking: Optional[List[Dict[str, Any]]] = None,
+    ranking: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     all_slots = {name: None for name in DOMAIN["slots"]}
     all_slots["requested_slot"] = None
@@ -67,7 +67,7 @@ def make_tracker(
         "p-test01",
         all_slots,
         latest,
-        list(events or []) + [user_event],
+        [*list(events or []), user_event],
         False,
         None,
         {"name": active_loop} if active_loop else {},
@@ -75,11 +75,11 @@ def make_tracker(
     )
 
 
-def ent(entity: str, value: Any) -> Dict[str, Any]:
+def ent(entity: str, value: Any) -> dict[str, Any]:
     return {"entity": entity, "value": value}
 
 
-def run_action(action, tracker: Tracker, domain: Optional[Dict[str, Any]] = None):
+def run_action(action, tracker: Tracker, domain: dict[str, Any] | None = None):
     """Run an action (sync or async run); returns (events, dispatcher.messages)."""
     dispatcher = CollectingDispatcher()
     result = action.run(dispatcher, tracker, domain or DOMAIN)
@@ -88,14 +88,14 @@ def run_action(action, tracker: Tracker, domain: Optional[Dict[str, Any]] = None
     return result, dispatcher.messages
 
 
-def payloads(messages, kind: Optional[str] = None) -> List[Dict[str, Any]]:
+def payloads(messages, kind: str | None = None) -> list[dict[str, Any]]:
     found = [m["custom"]["peerline"] for m in messages if (m.get("custom") or {}).get("peerline")]
     return [p for p in found if kind is None or p["type"] == kind]
 
 
-def responses(messages) -> List[str]:
+def responses(messages) -> list[str]:
     return [m["response"] for m in messages if m.get("response")]
 
 
-def slot_events(events) -> Dict[str, Any]:
+def slot_events(events) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

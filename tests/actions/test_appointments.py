@@ -1,5 +1,3 @@
-from action_helpers import META, ent, make_tracker, payloads, responses, run_action, slot_events
-
 from actions.appointments import (
     ActionAppointmentAnswer,
     ActionAppointmentInfo,
@@ -7,6 +5,8 @@ from actions.appointments import (
     ActionAppointmentReason,
     ActionMissedAppointment,
 )
+
+from action_helpers import META, ent, make_tracker, payloads, responses, run_action, slot_events
 
 NUDGE_SLOTS = {
     "appointment_time": "2026-11-24T15:00:00-05:00",

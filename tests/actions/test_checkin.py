@@ -1,6 +1,11 @@
 import pytest
-from action_helpers import ent, make_tracker, payloads, responses, run_action, slot_events
-
+from actions.answers import (
+    parse_barriers,
+    parse_craving,
+    parse_medication,
+    parse_mood,
+    parse_use,
+)
 from actions.checkin import (
     ActionAskCraving,
     ActionAskMood,
@@ -9,7 +14,8 @@ from actions.checkin import (
     ActionSubmitCheckin,
     ValidateCheckinForm,
 )
-from actions.common import parse_barriers, parse_craving, parse_medication, parse_mood, parse_use
+
+from action_helpers import ent, make_tracker, payloads, responses, run_action, slot_events
 
 FORM = "checkin_form"
 

@@ -1,5 +1,3 @@
-from action_helpers import META, make_tracker, payloads, responses, run_action, slot_events
-
 from actions.everyday import (
     ActionAnswerYesNo,
     ActionGreet,
@@ -10,6 +8,8 @@ from actions.everyday import (
     ActionResources,
     ActionRiskSignal,
 )
+
+from action_helpers import META, make_tracker, payloads, responses, run_action, slot_events
 
 
 def test_greet_uses_alias_from_metadata():

@@ -1,6 +1,6 @@
-from action_helpers import ent, make_tracker, payloads, responses, run_action, slot_events
-
 from actions.medication import ActionMedicationAnswer, ActionMedicationNudge, ActionReengage
+
+from action_helpers import ent, make_tracker, payloads, responses, run_action, slot_events
 
 
 def test_nudge_waits_for_answer():

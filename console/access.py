@@ -1,0 +1,119 @@
+"""Who may reach which console route: the one table, and the guard that enforces it.
+
+Every console route is registered from `ROUTES` (see `routes.add`), so a route cannot exist
+without an entry here, and tests walk this table for the role matrix.
+
+Roles (see `console.auth`): peers and supervisors work cases; coordinators and admins
+oversee them, reading the queue and cases (each read audited) without ever texting a
+participant. Anonymous visitors are sent to log-in (303) from pages and get 401 from
+fragments and the event stream, which scripts fetch and cannot follow to a form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from console.auth import EVERYONE, WORKERS, ConsoleSession, SessionCodec, session_staff
+from console.csrf import CSRF_FIELD, CSRF_HEADER, tokens_match
+from records.db import Database
+from records.models import StaffRole, StaffUser
+
+COOKIE_NAME = "peerline_console"
+LOGIN_PATH = "/console/login"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    roles: frozenset[StaffRole] | None  # None: open to anyone (log-in, static files)
+    api: bool = False  # fetched by scripts: anonymous gets 401, not a redirect
+
+
+ROUTES: dict[str, Route] = {
+    "console_login_form": Route("GET", "/console/login", None),
+    "console_login": Route("POST", "/console/login", None),
+    "console_static": Route("GET", "/console/static/{name}", None),
+    "console_logout": Route("POST", "/console/logout", EVERYONE),
+    "console_queue_page": Route("GET", "/console", EVERYONE),
+    "console_queue_fragment": Route("GET", "/console/queue", EVERYONE, api=True),
+    "console_events": Route("GET", "/console/events", EVERYONE, api=True),
+    "console_case": Route("GET", "/console/cases/{case_id}", EVERYONE),
+    "console_case_thread": Route("GET", "/console/cases/{case_id}/thread", EVERYONE, api=True),
+    "console_claim": Route("POST", "/console/cases/{case_id}/claim", WORKERS),
+    "console_reply": Route("POST", "/console/cases/{case_id}/reply", WORKERS),
+    "console_hand_back": Route("POST", "/console/cases/{case_id}/hand-back", WORKERS),
+    "console_resolve": Route("POST", "/console/cases/{case_id}/resolve", WORKERS),
+    "console_debrief": Route("POST", "/console/cases/{case_id}/debrief", WORKERS),
+    "console_number": Route("POST", "/console/cases/{case_id}/number", WORKERS),
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind a request (None for anonymous) and their session's CSRF token."""
+
+    staff: StaffUser | None
+    session: ConsoleSession
+    fresh_cookie: bool  # the session was just made: the response must set the cookie
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf
+
+    @property
+    def me(self) -> StaffUser:
+        """The logged-in staff member; only called behind a guard that requires one."""
+        assert self.staff is not None
+        return self.staff
+
+    @property
+    def works_cases(self) -> bool:
+        return self.staff is not None and self.staff.role in WORKERS
+
+
+class Guard:
+    """Resolves the viewer of a request and applies one route's rule from `ROUTES`."""
+
+    def __init__(self, db: Database, codec: SessionCodec) -> None:
+        self.db = db
+        self.codec = codec
+
+    def viewer(self, request: Request) -> Viewer:
+        data = self.codec.loads(request.cookies.get(COOKIE_NAME))
+        if data is None:
+            return Viewer(None, ConsoleSession.anonymous(), fresh_cookie=True)
+        with self.db.session() as session:
+            staff = session_staff(session, data)
+        if data.staff_id is not None and staff is None:  # deactivated or password changed
+            return Viewer(None, ConsoleSession.anonymous(), fresh_cookie=True)
+        return Viewer(staff, data, fresh_cookie=False)
+
+    def check(self, name: str, request: Request, form: dict[str, str]) -> Viewer | Denied:
+        """Applies `ROUTES[name]`: who may come in, and (for POST) the CSRF token."""
+        route = ROUTES[name]
+        viewer = self.viewer(request)
+        if route.roles is not None:
+            if viewer.staff is None:
+                return Denied(401 if route.api else 303, "Please log in.")
+            if viewer.staff.role not in route.roles:
+                return Denied(403, "Your role can't do this. Ask a supervisor.")
+        if route.method == "POST" and not csrf_ok(request, form, viewer):
+            return Denied(403, "This page had expired, so nothing was done. Reload and try again.")
+        return viewer
+
+
+@dataclass(frozen=True)
+class Denied:
+    status: int  # 303 (to log-in), 401 or 403
+    message: str
+
+
+def csrf_ok(request: Request, form: dict[str, str], viewer: Viewer) -> bool:
+    """Synchronizer token: the form field (or header) must equal the one in the session."""
+    if viewer.fresh_cookie:
+        return False  # no session cookie came with the post, so there is nothing to match
+    sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
+    return tokens_match(sent, viewer.csrf)

@@ -1,0 +1,85 @@
+"""The app's records. The app is their only writer; Rasa owns dialogue state only.
+
+One module per part of the domain; import from `records.models`, which has them all
+(and registers every table with the one `Base`).
+"""
+
+from __future__ import annotations
+
+from records.models.base import (
+    Base,
+    UTCDateTime,
+    new_public_id,
+    utcnow,
+)
+from records.models.care import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    CheckIn,
+)
+from records.models.cases import (
+    AuditEvent,
+    Case,
+    CaseEvent,
+    CaseLevel,
+    CaseOutcome,
+    CaseStatus,
+)
+from records.models.messages import (
+    PRIORITY_OF_KIND,
+    Direction,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Priority,
+    TurnStatus,
+)
+from records.models.outreach import (
+    Outreach,
+    OutreachKind,
+    OutreachSchedule,
+    OutreachStatus,
+    SchedulerLease,
+)
+from records.models.people import (
+    OptOut,
+    Participant,
+    ParticipantStatus,
+    StaffRole,
+    StaffUser,
+)
+
+__all__ = [
+    "PRIORITY_OF_KIND",
+    "Appointment",
+    "AppointmentKind",
+    "AppointmentStatus",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseLevel",
+    "CaseOutcome",
+    "CaseStatus",
+    "CheckIn",
+    "Direction",
+    "Message",
+    "MessageKind",
+    "MessageStatus",
+    "OptOut",
+    "Outreach",
+    "OutreachKind",
+    "OutreachSchedule",
+    "OutreachStatus",
+    "Participant",
+    "ParticipantStatus",
+    "Priority",
+    "SchedulerLease",
+    "StaffRole",
+    "StaffUser",
+    "TurnStatus",
+    "UTCDateTime",
+    "new_public_id",
+    "utcnow",
+]
