@@ -24,6 +24,7 @@ screen-model: setup
 
 bench: train
 	@.venv/bin/python -m scripts.bench_safety
+	@.venv/bin/python -m scripts.bench_console
 	@.venv/bin/python scripts/bench_outreach.py
 
 lint: setup

@@ -3,10 +3,15 @@
 Every console route is registered from `ROUTES` (see `routes.add`), so a route cannot exist
 without an entry here, and tests walk this table for the role matrix.
 
-Roles (see `console.auth`): peers and supervisors work cases; coordinators and admins
-oversee them, reading the queue and cases (each read audited) without ever texting a
-participant. Anonymous visitors are sent to log-in (303) from pages and get 401 from
-fragments and the event stream, which scripts fetch and cannot follow to a form.
+Roles, minimum necessary:
+- peers: the queue, their cases, and the records of the participants in those cases;
+- supervisors: all cases, the peers' work and wellbeing, debrief notes;
+- coordinators: participants, summaries, the program's results, enrolment (they read cases
+  but never text a participant, so a participant only hears from the peer on the case);
+- admins: staff, the rota, the audit trail; never participants' records.
+Which participant a peer or supervisor may read is checked per record (`may_read`).
+Anonymous visitors are sent to log-in (303) from pages and get 401 from fragments and the
+event stream, which scripts fetch and cannot follow to a form.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from console.auth import EVERYONE, WORKERS, ConsoleSession, SessionCodec, session_staff
 from console.csrf import CSRF_FIELD, CSRF_HEADER, tokens_match
 from records.db import Database
-from records.models import StaffRole, StaffUser
+from records.models import Case, StaffRole, StaffUser
 
 COOKIE_NAME = "peerline_console"
 LOGIN_PATH = "/console/login"
@@ -30,24 +37,70 @@ class Route:
     path: str
     roles: frozenset[StaffRole] | None  # None: open to anyone (log-in, static files)
     api: bool = False  # fetched by scripts: anonymous gets 401, not a redirect
+    upload: bool = False  # takes one file (a CSV), up to MAX_UPLOAD_BYTES
 
 
+PEER, SUPERVISOR = StaffRole.PEER, StaffRole.SUPERVISOR
+COORDINATOR, ADMIN = StaffRole.COORDINATOR, StaffRole.ADMIN
+CASE_READERS = frozenset({PEER, SUPERVISOR, COORDINATOR})
+PARTICIPANT_READERS = CASE_READERS  # peers and supervisors: checked per record
+COORDINATORS = frozenset({COORDINATOR})
+PROGRAM = frozenset({COORDINATOR, SUPERVISOR})
+SUPERVISORS = frozenset({SUPERVISOR})
+ADMINS = frozenset({ADMIN})
+
+P = "/console/participants/{public_id}"
 ROUTES: dict[str, Route] = {
     "console_login_form": Route("GET", "/console/login", None),
     "console_login": Route("POST", "/console/login", None),
     "console_static": Route("GET", "/console/static/{name}", None),
     "console_logout": Route("POST", "/console/logout", EVERYONE),
     "console_queue_page": Route("GET", "/console", EVERYONE),
-    "console_queue_fragment": Route("GET", "/console/queue", EVERYONE, api=True),
-    "console_events": Route("GET", "/console/events", EVERYONE, api=True),
-    "console_case": Route("GET", "/console/cases/{case_id}", EVERYONE),
-    "console_case_thread": Route("GET", "/console/cases/{case_id}/thread", EVERYONE, api=True),
+    "console_queue_fragment": Route("GET", "/console/queue", CASE_READERS, api=True),
+    "console_events": Route("GET", "/console/events", CASE_READERS, api=True),
+    "console_case": Route("GET", "/console/cases/{case_id}", CASE_READERS),
+    "console_case_thread": Route("GET", "/console/cases/{case_id}/thread", CASE_READERS, api=True),
     "console_claim": Route("POST", "/console/cases/{case_id}/claim", WORKERS),
     "console_reply": Route("POST", "/console/cases/{case_id}/reply", WORKERS),
     "console_hand_back": Route("POST", "/console/cases/{case_id}/hand-back", WORKERS),
     "console_resolve": Route("POST", "/console/cases/{case_id}/resolve", WORKERS),
     "console_debrief": Route("POST", "/console/cases/{case_id}/debrief", WORKERS),
     "console_number": Route("POST", "/console/cases/{case_id}/number", WORKERS),
+    # participants (coordinators; peers and supervisors for the people in their cases)
+    "console_participants": Route("GET", "/console/participants", COORDINATORS),
+    "console_participant": Route("GET", P, PARTICIPANT_READERS),
+    "console_participant_records": Route("GET", P + "/records", PARTICIPANT_READERS),
+    "console_participant_edit": Route("POST", P, COORDINATORS),
+    "console_appointment_add": Route("POST", P + "/appointments", COORDINATORS),
+    "console_appointment_change": Route(
+        "POST", "/console/appointments/{appointment_id}", COORDINATORS
+    ),
+    "console_summary": Route("GET", P + "/summary", PARTICIPANT_READERS),
+    "console_summary_print": Route("GET", P + "/summary/print", PARTICIPANT_READERS),
+    "console_attention": Route("GET", "/console/attention", COORDINATORS),
+    # enrolment
+    "console_enrol_form": Route("GET", "/console/enrol", COORDINATORS),
+    "console_enrol": Route("POST", "/console/enrol", COORDINATORS),
+    "console_import_check": Route("POST", "/console/enrol/import", COORDINATORS, upload=True),
+    "console_import": Route("GET", "/console/enrol/import/{batch_id}", COORDINATORS),
+    "console_import_run": Route("POST", "/console/enrol/import/{batch_id}/run", COORDINATORS),
+    "console_import_progress": Route(
+        "GET", "/console/enrol/import/{batch_id}/progress", COORDINATORS, api=True
+    ),
+    # the program's results, peers' work
+    "console_dashboard": Route("GET", "/console/dashboard", PROGRAM),
+    "console_dashboard_csv": Route("GET", "/console/dashboard/{table}.csv", PROGRAM),
+    "console_peers": Route("GET", "/console/peers", SUPERVISORS),
+    "console_peers_csv": Route("GET", "/console/peers/{table}.csv", SUPERVISORS),
+    # staff, rota, audit
+    "console_staff": Route("GET", "/console/staff", ADMINS),
+    "console_staff_add": Route("POST", "/console/staff", ADMINS),
+    "console_staff_change": Route("POST", "/console/staff/{staff_id}", ADMINS),
+    "console_rota": Route("GET", "/console/rota", ADMINS),
+    "console_rota_add": Route("POST", "/console/rota", ADMINS),
+    "console_rota_remove": Route("POST", "/console/rota/{slot_id}/remove", ADMINS),
+    "console_audit": Route("GET", "/console/audit", ADMINS),
+    "console_audit_csv": Route("GET", "/console/audit.csv", ADMINS),
 }
 
 
@@ -117,3 +170,16 @@ def csrf_ok(request: Request, form: dict[str, str], viewer: Viewer) -> bool:
         return False  # no session cookie came with the post, so there is nothing to match
     sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
     return tokens_match(sent, viewer.csrf)
+
+
+def may_read(session: Session, staff: StaffUser, participant_id: int) -> bool:
+    """Minimum necessary, per record: coordinators read every participant; a peer, the
+    people in cases they took; a supervisor, the people who have a case; admins, nobody."""
+    if staff.role == StaffRole.COORDINATOR:
+        return True
+    if staff.role not in (StaffRole.PEER, StaffRole.SUPERVISOR):
+        return False
+    query = select(Case.id).where(Case.participant_id == participant_id)
+    if staff.role == StaffRole.PEER:
+        query = query.where(Case.claimed_by_id == staff.id)
+    return session.scalar(query.limit(1)) is not None

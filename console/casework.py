@@ -32,7 +32,7 @@ from escalation import cases
 from escalation.escalate import Policy
 from messaging import segments
 from messaging.outbox import is_opted_out
-from records.models import Case, CaseOutcome, CaseStatus, Message, MessageKind
+from records.models import Case, CaseOutcome, CaseStatus, Message, MessageKind, MoudLinkage
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,13 @@ Handler = Callable[[Request, Viewer, dict[str, str]], Response]
 DUPLICATE_WINDOW = timedelta(seconds=30)
 MAX_NOTE_CHARS = 2000
 CLAIM_NOTICES = {"taken": "taken", "cap": "cap", "resolved": "resolved_already"}
+LINKAGES = {value.value: value for value in MoudLinkage}
+LINKAGE_LABELS = [
+    ("started", "Started MOUD"),
+    ("resumed", "Resumed MOUD"),
+    ("stayed", "Stayed on MOUD"),
+    ("not_linked", "Not linked to MOUD"),
+]
 
 
 def case_id_of(request: Request) -> int | None:
@@ -112,6 +119,7 @@ class CaseWork:
             quick_replies=cases.QUICK_REPLIES,
             fidelity_items=cases.FIDELITY_ITEMS,
             outcomes=list(OUTCOME_LABELS.items()),
+            linkages=LINKAGE_LABELS,
             max_segments=self.deps.policy.max_segments,
             **context,
         )
@@ -243,7 +251,10 @@ class CaseWork:
             code = _resolve_refusal(case, viewer)
             if code is None:
                 notes = form.get("notes", "")
-                cases.resolve(session, case, viewer.me, outcome, fidelity, notes, self.now())
+                linkage = LINKAGES.get(form.get("moud", ""))
+                cases.resolve(
+                    session, case, viewer.me, outcome, fidelity, notes, self.now(), linkage
+                )
         if code is not None:
             return redirect(case_path(case_id), code)
         log.info("console: staff %s resolved case %s (%s)", viewer.me.id, case_id, outcome)
@@ -259,10 +270,7 @@ class CaseWork:
             if case is None:
                 return self.not_found(viewer)
             if needs_debrief(session, case, viewer.me):
-                cases.event(session, case, "debrief", self.now(), staff_id=viewer.me.id)
-                if note:
-                    entry = f"Debrief ({viewer.me.display_name}): {note}"
-                    case.notes = f"{case.notes}\n\n{entry}" if case.notes else entry
+                cases.debrief(session, case, viewer.me, note, self.now())
         return redirect("/console", "debrief_saved")
 
     @property

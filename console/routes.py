@@ -10,23 +10,40 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
-from console.access import LOGIN_PATH, ROUTES, Denied, Guard, Viewer
+from console.access import CASE_READERS, LOGIN_PATH, ROUTES, Denied, Guard, Viewer
 from console.auth import ConsoleSession, SessionCodec, authenticate
 from console.casework import CaseWork
 from console.deps import ConsoleDeps
 from console.pages import STATIC, STATIC_DIR, Pages, notice_text, redirect
+from console.participants.enrolment import EnrolmentPages
+from console.participants.pages import ParticipantPages
+from console.program.pages import ProgramPages
+from console.staff.pages import StaffPages
+from console.summaries.pages import SummaryPages
 from console.views import handed_back_rows, queue_rows
 from escalation import cases
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request, Viewer, dict[str, str]], Response]
+
+
+class Area(Protocol):
+    """A part of the console: its handlers by route name (see `access.ROUTES`)."""
+
+    def handlers(self) -> dict[str, Handler]: ...
+
+
 LOGIN_FAILED = "That e-mail and password don't match an active account."
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a CSV of 20,000 people is about 1 MB
 
 
 class Console:
@@ -35,7 +52,7 @@ class Console:
     def __init__(self, deps: ConsoleDeps) -> None:
         self.deps = deps
         self.guard = Guard(deps.db, SessionCodec(deps.secret_key))
-        self.pages = Pages(self.guard.codec, deps.secure_cookies)
+        self.pages = Pages(self.guard.codec, deps.secure_cookies, deps.duty)
 
     def deny(self, denied: Denied, viewer_request: Request) -> Response:
         if denied.status == 303:
@@ -75,6 +92,8 @@ class Console:
     # --- the queue ------------------------------------------------------------------
 
     def queue_page(self, request: Request, viewer: Viewer, form: dict[str, str]) -> Response:
+        if viewer.me.role not in CASE_READERS:  # admins: staff, rota, audit; no cases
+            return redirect("/console/staff")
         now = self.deps.clock.now()
         with self.deps.db.session() as session:
             rows = queue_rows(session, viewer.me, now)
@@ -105,10 +124,19 @@ class Console:
         return FileResponse(STATIC_DIR / name, media_type=STATIC[name])
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """The posted fields, first value of each; files are not accepted."""
-    form = await request.form(max_files=0, max_fields=50)
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+async def read_form(request: Request, upload: bool = False) -> dict[str, str]:
+    """The posted fields, first value of each. An upload route takes one file (a CSV, at
+    most MAX_UPLOAD_BYTES) as text under `file`, its name under `file_name`."""
+    form = await request.form(max_files=1 if upload else 0, max_fields=50)
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    file = form.get("file")
+    if upload and isinstance(file, UploadFile):
+        data = await file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) <= MAX_UPLOAD_BYTES:
+            fields["file"] = data.decode("utf-8", errors="replace")
+            fields["file_name"] = (file.filename or "")[:120]
+        await file.close()
+    return fields
 
 
 def _register(router: APIRouter, console: Console, name: str, handler: Handler) -> None:
@@ -121,7 +149,7 @@ def _register(router: APIRouter, console: Console, name: str, handler: Handler) 
         return handler(request, checked, form)
 
     async def endpoint(request: Request) -> Response:
-        form = await read_form(request) if route.method == "POST" else {}
+        form = await read_form(request, route.upload) if route.method == "POST" else {}
         return await run_in_threadpool(run, request, form)
 
     router.add_api_route(
@@ -132,7 +160,15 @@ def _register(router: APIRouter, console: Console, name: str, handler: Handler) 
 def build_console_router(deps: ConsoleDeps) -> APIRouter:
     """The whole console; include it in the app at the root (its paths start /console)."""
     console = Console(deps)
-    work = CaseWork(console.deps, console.pages)
+    silent = timedelta(days=deps.settings.reengage_after_days)
+    areas: list[Area] = [
+        CaseWork(deps, console.pages),
+        ParticipantPages(deps, console.pages, silent),
+        SummaryPages(deps, console.pages, silent),
+        EnrolmentPages(deps, console.pages),
+        ProgramPages(deps, console.pages),
+        StaffPages(deps, console.pages),
+    ]
     handlers: dict[str, Handler] = {
         "console_login_form": console.login_form,
         "console_login": console.login,
@@ -141,8 +177,9 @@ def build_console_router(deps: ConsoleDeps) -> APIRouter:
         "console_queue_page": console.queue_page,
         "console_queue_fragment": console.queue_fragment,
         "console_events": console.events,
-        **work.handlers(),
     }
+    for area in areas:
+        handlers.update(area.handlers())
     missing = set(ROUTES) - set(handlers)
     if missing:
         raise RuntimeError(f"console routes without handlers: {sorted(missing)}")

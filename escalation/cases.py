@@ -27,8 +27,10 @@ from records.models import (
     CaseLevel,
     CaseOutcome,
     CaseStatus,
+    Debrief,
     Message,
     MessageKind,
+    MoudLinkage,
     Participant,
     StaffUser,
 )
@@ -163,19 +165,43 @@ def resolve(
     fidelity: dict[str, bool],
     notes: str,
     now: datetime,
+    moud_linkage: MoudLinkage | None = None,
 ) -> None:
+    """Close the case with what happened: the outcome, whether the person started, resumed
+    or stayed on MOUD, the fidelity checklist and notes."""
     if case.status == CaseStatus.RESOLVED:
         return  # a double click: already done
     case.status = CaseStatus.RESOLVED
     case.pauses_bot = False
     case.outcome = outcome
+    case.moud_linkage = moud_linkage
     case.fidelity = {key: bool(fidelity.get(key)) for key, _ in FIDELITY_ITEMS}
     case.notes = notes.strip()[:5000] or None
     case.resolved_at = now
     event(session, case, "resolved", now, staff_id=staff.id, detail=str(outcome))
 
 
+def debrief(session: Session, case: Case, staff: StaffUser, note: str, now: datetime) -> None:
+    """A peer's note after a hard case: kept for their supervisor, never in the case notes."""
+    session.add(Debrief(case_id=case.id, staff_id=staff.id, note=note.strip() or None, at=now))
+    event(session, case, "debrief", now, staff_id=staff.id)
+
+
 def record_view(
-    session: Session, staff: StaffUser, participant_id: int | None, action: str, now: datetime
+    session: Session,
+    staff: StaffUser,
+    participant_id: int | None,
+    action: str,
+    now: datetime,
+    detail: str | None = None,
 ) -> None:
-    session.add(AuditEvent(staff_id=staff.id, participant_id=participant_id, action=action, at=now))
+    """An audit row: who viewed or changed whose record, when, and what (codes, no PHI)."""
+    session.add(
+        AuditEvent(
+            staff_id=staff.id,
+            participant_id=participant_id,
+            action=action[:40],
+            detail=detail[:200] if detail else None,
+            at=now,
+        )
+    )

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from escalation import cases, wording
 from escalation.cases import LIVE, PAUSING, PRIORITY
 from escalation.wording import Paged, Texts
 from messaging.outbox import enqueue, is_opted_out
+from records import rota
 from records.models import (
     Case,
     CaseLevel,
@@ -37,6 +39,7 @@ from records.models import (
     Message,
     MessageKind,
     Participant,
+    RotaKind,
     StaffRole,
     StaffUser,
 )
@@ -59,6 +62,11 @@ class Policy:
     urgent_response_minutes: int = 15
     never_use_alone: str = "800-484-3731"
     texts: Texts = wording.DEFAULT
+    timezone: str = "America/New_York"  # the program's: the rota's hours are local
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def repage_after(self, level: CaseLevel) -> timedelta:
         return {
@@ -80,6 +88,7 @@ def policy_from(settings: Settings) -> Policy:
         urgent_response_minutes=settings.urgent_response_minutes,
         never_use_alone=settings.never_use_alone_line,
         texts=texts or wording.DEFAULT,
+        timezone=settings.default_timezone,
     )
 
 
@@ -228,17 +237,18 @@ def _link(session: Session, case: Case, signal: Signal) -> None:
 # --- paging ------------------------------------------------------------------------------
 
 
-def on_shift_peers(session: Session) -> list[StaffUser]:
-    return list(
-        session.scalars(
-            select(StaffUser).where(
-                StaffUser.active.is_(True),
-                StaffUser.on_shift.is_(True),
-                StaffUser.phone.is_not(None),
-                StaffUser.role.in_((StaffRole.PEER, StaffRole.SUPERVISOR)),
-            )
-        )
-    )
+def on_shift_peers(session: Session, policy: Policy, now: datetime) -> list[StaffUser]:
+    """Who is paged for every case now: the rota's shift (and anyone covering), with a phone."""
+    return [p for p in rota.on_duty(session, now, policy.zone, RotaKind.SHIFT) if p.phone]
+
+
+def on_call(session: Session, policy: Policy, now: datetime) -> list[tuple[str, int | None]]:
+    """Who is paged for urgent and emergency cases when nobody is on shift: the rota's
+    on-call slot now, or else the program's ON_CALL_NUMBER."""
+    staff = [p for p in rota.on_duty(session, now, policy.zone, RotaKind.ON_CALL) if p.phone]
+    if staff:
+        return [(p.phone, p.id) for p in staff if p.phone]
+    return [(policy.on_call_number, None)] if policy.on_call_number else []
 
 
 def page(
@@ -247,10 +257,10 @@ def page(
     """Text every on-shift peer (no PHI); for urgent and emergency with nobody on shift, the
     on-call number. Returns who was paged; nobody is recorded as such."""
     body = text or policy.texts.page(policy.program_name, case.level, case.id)
-    targets = _peer_targets(session, case)
+    targets = _peer_targets(session, case, policy, now)
     paged = Paged.PEERS
-    if not targets and case.level in PAUSING and policy.on_call_number:
-        targets, paged = [(policy.on_call_number, None)], Paged.ON_CALL
+    if not targets and case.level in PAUSING:
+        targets, paged = on_call(session, policy, now), Paged.ON_CALL
     if not targets:
         paged = Paged.NOBODY
     for phone, staff_id in targets:
@@ -272,9 +282,11 @@ def _page_one(
     message.case_id, message.staff_id = case.id, staff_id
 
 
-def _peer_targets(session: Session, case: Case) -> list[tuple[str, int | None]]:
+def _peer_targets(
+    session: Session, case: Case, policy: Policy, now: datetime
+) -> list[tuple[str, int | None]]:
     """On-shift peers, and the peer who claimed the case even when off shift."""
-    peers = {p.id: p for p in on_shift_peers(session)}
+    peers = {p.id: p for p in on_shift_peers(session, policy, now)}
     claimant = session.get(StaffUser, case.claimed_by_id) if case.claimed_by_id else None
     if claimant is not None and claimant.active and claimant.phone:
         peers.setdefault(claimant.id, claimant)

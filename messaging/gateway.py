@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from messaging.outbox import apply_status_callback
 from messaging.webhooks import (
@@ -28,11 +30,20 @@ from messaging.webhooks import (
 )
 from records.clock import Clock
 from records.db import Database
-from records.models import Direction, Message, MessageStatus, Participant, TurnStatus
+from records.models import (
+    Direction,
+    Message,
+    MessageStatus,
+    Outreach,
+    OutreachStatus,
+    Participant,
+    TurnStatus,
+)
 from records.phones import InvalidPhoneNumber, mask, to_e164
 from records.settings import Settings
 
 log = logging.getLogger(__name__)
+ANSWERED_WITHIN = timedelta(days=1)  # a text this soon after outreach answers it
 security_log = logging.getLogger("peerline.security")
 
 
@@ -115,6 +126,8 @@ def store_inbound(deps: GatewayDeps, sid: str, sender: str, params: dict[str, st
             participant_id = session.scalar(
                 select(Participant.id).where(Participant.phone == phone)
             )
+            if participant_id is not None:
+                _engagement(session, participant_id, now)
             session.add(
                 Message(
                     direction=Direction.INBOUND,
@@ -134,6 +147,26 @@ def store_inbound(deps: GatewayDeps, sid: str, sender: str, params: dict[str, st
         return False
     log.info("inbound %s from %s stored", sid, mask(phone))
     return True
+
+
+def _engagement(session: Session, participant_id: int, now: datetime) -> None:
+    """Engagement, kept as texts arrive for the coordinators' pages: when the person last
+    texted, and which outreach of the last day they answered."""
+    session.execute(
+        update(Participant).where(Participant.id == participant_id).values(last_inbound_at=now)
+    )
+    session.execute(
+        update(Outreach)
+        .where(
+            Outreach.participant_id == participant_id,
+            Outreach.status == OutreachStatus.SENT,
+            Outreach.answered_at.is_(None),
+            Outreach.sent_at >= now - ANSWERED_WITHIN,
+            Outreach.sent_at <= now,
+        )
+        .values(answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def store_status(deps: GatewayDeps, sid: str, state: str, error_code: str | None) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
 
 from records.db import normalise_url
 
@@ -22,11 +21,3 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
-
-
-def upgrade_engine(engine: Engine, revision: str = "head") -> None:
-    """Migrate through an existing engine (keeps in-memory and test databases on one pool)."""
-    config = alembic_config(str(engine.url))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)

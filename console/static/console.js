@@ -70,10 +70,13 @@
     var url = body.getAttribute("data-refresh");
     var target = document.getElementById(body.getAttribute("data-target") || "");
     if (!url || !target || !window.EventSource) { return; }
-    var pending = false;
+    var pending = false, again = false;
     function refresh() {
-      if (pending) { return; }
+      // A change announced while a refresh is in flight is fetched right after it, so a
+      // case that arrives at that moment is never missed until the next event.
+      if (pending) { again = true; return; }
       pending = true;
+      again = false;
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) {
           if (r.status === 401) { window.location.href = "/console/login"; return null; }
@@ -83,7 +86,10 @@
           if (html !== null) { target.innerHTML = html; scrollThread(); }
         })
         .catch(function () { /* offline for a moment: the next event refreshes */ })
-        .then(function () { pending = false; });
+        .then(function () {
+          pending = false;
+          if (again) { refresh(); }
+        });
     }
     var source = new EventSource("/console/events");
     source.addEventListener("ready", function () {
@@ -94,7 +100,33 @@
     source.addEventListener("error", function () { body.setAttribute("data-live", "off"); });
   }
 
+  // A CSV import running in the background: show its progress until it is done.
+  function setUpProgress() {
+    var box = document.querySelector("[data-progress-url]");
+    if (!box || box.getAttribute("data-status") !== "importing") { return; }
+    var url = box.getAttribute("data-progress-url");
+    var bar = box.querySelector("progress");
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (p) {
+          if (!p) { return; }
+          bar.max = p.total || 1;
+          bar.value = p.processed;
+          ["processed", "enrolled", "skipped", "status"].forEach(function (name) {
+            var field = box.querySelector("[data-field=" + name + "]");
+            if (field) { field.textContent = p[name]; }
+          });
+          if (p.status === "importing") { window.setTimeout(poll, 500); }
+          else { box.setAttribute("data-status", p.status); }
+        })
+        .catch(function () { window.setTimeout(poll, 2000); });
+    }
+    poll();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpProgress();
     scrollThread();
     setUpCounter();
     setUpOnce();

@@ -39,9 +39,10 @@ def staff_add(
 @app.command("shift")
 def staff_shift(
     email: Annotated[str, typer.Argument(help="log-in e-mail")],
-    on: Annotated[bool, typer.Option("--on/--off", help="on shift: gets pages")],
+    on: Annotated[bool, typer.Option("--on/--off", help="covering now: gets pages")],
 ) -> None:
-    """Start or end someone's shift: on-shift peers and supervisors are paged for new cases."""
+    """Mark someone as covering now, outside the rota (or stop): they are paged for new
+    cases. The weekly rota is kept in the console (Rota), by an admin."""
     with records_session("shift not changed") as (_settings, session):
         staff = find_staff(session, email)
         if staff is not None:

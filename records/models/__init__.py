@@ -25,6 +25,12 @@ from records.models.cases import (
     CaseLevel,
     CaseOutcome,
     CaseStatus,
+    Debrief,
+    MoudLinkage,
+)
+from records.models.enrolment import (
+    ImportBatch,
+    ImportStatus,
 )
 from records.models.messages import (
     PRIORITY_OF_KIND,
@@ -46,6 +52,8 @@ from records.models.people import (
     OptOut,
     Participant,
     ParticipantStatus,
+    RotaKind,
+    RotaSlot,
     StaffRole,
     StaffUser,
 )
@@ -63,10 +71,14 @@ __all__ = [
     "CaseOutcome",
     "CaseStatus",
     "CheckIn",
+    "Debrief",
     "Direction",
+    "ImportBatch",
+    "ImportStatus",
     "Message",
     "MessageKind",
     "MessageStatus",
+    "MoudLinkage",
     "OptOut",
     "Outreach",
     "OutreachKind",
@@ -75,6 +87,8 @@ __all__ = [
     "Participant",
     "ParticipantStatus",
     "Priority",
+    "RotaKind",
+    "RotaSlot",
     "SchedulerLease",
     "StaffRole",
     "StaffUser",

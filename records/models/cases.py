@@ -34,6 +34,16 @@ class CaseStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class MoudLinkage(StrEnum):
+    """What happened with medication treatment, recorded when a case is resolved: the
+    outcome the post-overdose programs measure per peer."""
+
+    STARTED = "started"
+    RESUMED = "resumed"
+    STAYED = "stayed"
+    NOT_LINKED = "not_linked"
+
+
 class CaseOutcome(StrEnum):
     SAFE = "safe"
     CONNECTED_TO_CARE = "connected_to_care"
@@ -90,6 +100,9 @@ class Case(Base):
         String(10), comment="who the last page reached: peers | on_call | nobody"
     )
     outcome: Mapped[CaseOutcome | None] = mapped_column(String(40))
+    moud_linkage: Mapped[MoudLinkage | None] = mapped_column(
+        String(20), comment="started, resumed or stayed on MOUD (or not linked)"
+    )
     fidelity: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     notes: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -109,13 +122,30 @@ class CaseEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Debrief(Base):
+    """A peer's note after a hard case, for their supervisor: never part of the
+    participant's case notes (the peer's wellbeing is not the participant's record)."""
+
+    __tablename__ = "debriefs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEvent(Base):
-    """Who looked at which participant's record, and when (42 CFR Part 2, HIPAA)."""
+    """Who viewed or changed which participant's record, and when (42 CFR Part 2, HIPAA)."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(
+        String(200), comment="what changed, in codes and field names, never message text"
+    )
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -82,6 +82,8 @@ class Message(Base):
         Index("ix_messages_outbox", "direction", "status", "next_attempt_at"),
         Index("ix_messages_turns", "direction", "turn_status", "next_attempt_at"),
         Index("ix_messages_phone", "phone", "id"),
+        # one person's texts over a period: summaries, timelines, check-in replies
+        Index("ix_messages_participant_time", "participant_id", "created_at"),
         # The safety lane's work list stays tiny however large the table grows.
         Index(
             "ix_messages_unscreened",

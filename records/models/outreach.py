@@ -79,6 +79,9 @@ class Outreach(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     sent_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None] = mapped_column(
+        comment="the person texted back within a day of it (kept by the gateway)"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Every UPDATE checks the version it read, so a scheduler acting on a stale read (the

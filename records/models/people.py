@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import (
-    Boolean,
-    String,
-)
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from records.models.base import Base, new_public_id, utcnow
@@ -34,6 +31,12 @@ class Participant(Base):
         String(30), comment="what the bot just asked, e.g. 'use'; read by the safety screen"
     )
     awaiting_since: Mapped[datetime | None]
+    assigned_peer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id"), index=True, comment="the peer who follows this person"
+    )
+    last_inbound_at: Mapped[datetime | None] = mapped_column(
+        index=True, comment="when they last texted us (kept by the gateway): engagement"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -55,8 +58,29 @@ class StaffUser(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(20), comment="E.164, for paging")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    on_shift: Mapped[bool] = mapped_column(Boolean, default=False, comment="gets pages")
+    on_shift: Mapped[bool] = mapped_column(
+        Boolean, default=False, comment="covering now, outside the rota: gets pages"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RotaKind(StrEnum):
+    SHIFT = "shift"  # on shift: paged for every case
+    ON_CALL = "on_call"  # paged for urgent and emergency cases when nobody is on shift
+
+
+class RotaSlot(Base):
+    """One weekly slot of the rota, in the program's time zone. A slot whose end is before
+    its start runs past midnight (a night shift, 22:00-06:00)."""
+
+    __tablename__ = "rota_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer, comment="0 Monday .. 6 Sunday")
+    starts: Mapped[str] = mapped_column(String(5), comment="local HH:MM")
+    ends: Mapped[str] = mapped_column(String(5), comment="local HH:MM; before starts: overnight")
+    kind: Mapped[RotaKind] = mapped_column(String(10), default=RotaKind.SHIFT)
 
 
 class OptOut(Base):

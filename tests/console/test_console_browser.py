@@ -8,64 +8,22 @@ Playwright never downloads a browser here: it drives /usr/bin/chromium
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from messaging.sandbox import Sandbox
 from records.db import Database
 from records.models import CaseLevel, StaffRole
 from tests.conftest import RunningApp
 from tests.console.test_console import PASSWORD, SAM, AppFactory, make_case, make_staff
+from tests.support.browser import SCREENSHOTS, browser, fits_the_screen, page
 from tests.support.waiting import wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE_VIEWPORT = {"width": 360, "height": 740}
-SCREENSHOTS = Path(os.environ.get("PEERLINE_SCREENSHOTS", "results/screenshots"))
+__all__ = ["browser", "page"]  # fixtures, shared with the coordinator's browser tests
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing; run scripts/browser.sh to install Debian's chromium"
-        if os.environ.get("CI"):
-            pytest.fail(reason + " (CI is set, so this must run)")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield page
-    context.close()  # closes the event stream before the app stops
-
-
-def fits_the_screen(page: Page) -> bool:
-    width: int = page.evaluate("document.documentElement.scrollWidth")
-    return width <= PHONE_VIEWPORT["width"]
 
 
 def test_a_peer_sees_a_case_arrive_live_and_works_it(

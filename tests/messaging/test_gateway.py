@@ -5,6 +5,7 @@ client sending to the sandbox Twilio server."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -12,7 +13,18 @@ from sqlalchemy import func, select
 
 from messaging.sandbox import Sandbox
 from records.db import Database
-from records.models import Direction, Message, MessageKind, MessageStatus, OptOut, TurnStatus
+from records.models import (
+    Direction,
+    Message,
+    MessageKind,
+    MessageStatus,
+    OptOut,
+    Outreach,
+    OutreachKind,
+    OutreachStatus,
+    Participant,
+    TurnStatus,
+)
 from records.participants import enrol
 from tests.conftest import RunningApp
 from tests.support.twilio import inbound_params, signed_post
@@ -304,3 +316,29 @@ def test_huge_post_is_413(running: RunningApp, db: Database) -> None:
 
 def test_get_on_the_webhook_is_405(running: RunningApp) -> None:
     assert httpx.get(f"{running.url}/sms/inbound").status_code == 405
+
+
+def test_a_text_records_engagement_for_the_coordinators(running: RunningApp, db: Database) -> None:
+    """When they last texted, and which outreach of the last day it answers."""
+    now = datetime.now(UTC)
+    with db.session() as session:
+        sam = session.scalars(select(Participant).where(Participant.phone == SAM)).one()
+        for hours_ago in (3, 30):  # a check-in this morning, one yesterday
+            sent = now - timedelta(hours=hours_ago)
+            session.add(
+                Outreach(
+                    participant_id=sam.id,
+                    kind=OutreachKind.CHECKIN,
+                    target_at=sent,
+                    due_at=sent,
+                    expires_at=sent + timedelta(hours=12),
+                    status=OutreachStatus.SENT,
+                    sent_at=sent,
+                )
+            )
+    assert text(running, SAM, "doing ok").status_code == 200
+    with db.session() as session:
+        sam = session.scalars(select(Participant).where(Participant.phone == SAM)).one()
+        rows = session.scalars(select(Outreach).order_by(Outreach.sent_at.desc())).all()
+    assert sam.last_inbound_at is not None and now <= sam.last_inbound_at
+    assert [r.answered_at is not None for r in rows] == [True, False], "only within a day"

@@ -169,24 +169,34 @@ def test_outreach_commands_refuse_bad_input_clearly(
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_the_demo_peer_gets_a_fresh_password_each_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_demo_seeds_every_role_with_fresh_passwords_and_history_once(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
     from console.auth import authenticate
-    from peerline.cli.run import DEMO_PEER_EMAIL, _seed_demo_peer
+    from peerline.demo import DEMO_PEER_EMAIL, seed
     from records import migrate
     from records.db import Database
+    from records.models import Case, CheckIn, Message, Participant
+    from records.settings import Settings
 
     url = f"sqlite:///{tmp_path}/demo.db"
-    monkeypatch.setenv("DATABASE_URL", url)
     migrate.upgrade(url)
-    first, second = _seed_demo_peer(), _seed_demo_peer()
-    assert first != second
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    first, second = seed(settings), seed(settings)
+    assert set(first.by_role) == {"peer", "supervisor", "coordinator", "admin"}
     db = Database(url)
     with db.session() as session:
-        assert authenticate(session, DEMO_PEER_EMAIL, first) is None
-        peer = authenticate(session, DEMO_PEER_EMAIL, second)
+        for role, (email, password) in second.by_role.items():
+            assert authenticate(session, email, first.by_role[role][1]) is None, role
+            assert authenticate(session, email, password) is not None, role
+        peer = authenticate(session, DEMO_PEER_EMAIL, second.by_role["peer"][1])
         assert peer is not None and peer.on_shift and peer.phone == "+12125550150"
+        people = session.scalar(select(func.count()).select_from(Participant))
+        texts = session.scalar(select(func.count()).select_from(Message))
+        checkins = session.scalar(select(func.count()).select_from(CheckIn))
+        assert session.scalar(select(func.count()).select_from(Case)) is not None
+    assert people == 13, "Sam and twelve people with history, added once"
+    assert (texts or 0) > 100 and (checkins or 0) > 20
     db.dispose()
 
 

@@ -1,0 +1,81 @@
+"""What `peerline demo` puts in an empty database so a new user sees the whole product at
+once: Sam (the participant you text as), Rae (an on-shift peer paged on the sandbox phone),
+a supervisor, a coordinator and an admin, each with a fresh password printed once, and a
+few weeks of synthetic history behind a living dashboard and real-looking summaries."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from console.auth import add_staff, find_staff, hash_password
+from peerline import synthetic
+from records.db import Database
+from records.models import Participant, StaffRole
+from records.participants import enrol
+from records.settings import Settings
+
+DEMO_PHONE = "+12125550101"
+DEMO_ALIAS = "Sam"
+DEMO_PEER_EMAIL = "rae@peers.example"
+DEMO_PEER_PHONE = "+12125550150"
+HISTORY = synthetic.Shape(people=12, days=28, texts_per_week=5, peers=2, seed=5)
+
+
+@dataclass(frozen=True)
+class Logins:
+    """E-mail and a fresh password for each demo role, to print once."""
+
+    by_role: dict[str, tuple[str, str]]
+
+
+def seed(settings: Settings) -> Logins:
+    """Idempotent: run it every start; people and history are added once, passwords anew."""
+    db = Database(settings.database_url)
+    try:
+        _participant(db, settings)
+        peer_password = _peer(db)
+        staffing = synthetic.add_staff(db, HISTORY, lambda: secrets.token_urlsafe(9))
+        with db.session() as session:
+            people = session.scalar(select(func.count()).select_from(Participant)) or 0
+        if people <= 1:
+            peer_ids = staffing.staff_ids[: HISTORY.peers]
+            synthetic.generate(db, HISTORY, datetime.now(UTC), peer_ids)
+    finally:
+        db.dispose()
+    emails = {
+        "peer": DEMO_PEER_EMAIL,
+        "supervisor": "lee@peers.example",
+        "coordinator": "cat@program.example",
+        "admin": "ada@program.example",
+    }
+    passwords = {**staffing.passwords, DEMO_PEER_EMAIL: peer_password}
+    return Logins({role: (email, passwords[email]) for role, email in emails.items()})
+
+
+def _participant(db: Database, settings: Settings) -> None:
+    with db.session() as session:
+        if session.scalar(select(Participant.id).where(Participant.phone == DEMO_PHONE)) is None:
+            enrol(
+                session,
+                phone=DEMO_PHONE,
+                alias=DEMO_ALIAS,
+                timezone=settings.default_timezone,
+                consented_at=datetime.now(UTC),
+            )
+
+
+def _peer(db: Database) -> str:
+    """An on-shift demo peer, paged on the sandbox phone, with a fresh password each run
+    (printed once, never stored in plain text) so the console can be tried at once."""
+    password = secrets.token_urlsafe(9)
+    with db.session() as session:
+        peer = find_staff(session, DEMO_PEER_EMAIL)
+        if peer is None:
+            peer = add_staff(session, DEMO_PEER_EMAIL, "Rae (demo peer)", StaffRole.PEER, password)
+        peer.password_hash = hash_password(password)
+        peer.phone, peer.on_shift = DEMO_PEER_PHONE, True
+    return password
