@@ -263,7 +263,7 @@ def _outreach(
                 [
                     ("dropped", "quiet_hours:too_late"),
                     ("dropped", "daily_cap:too_late"),
-                    ("held", "paused"),
+                    ("dropped", "paused:too_late"),
                 ]
             )
         )
