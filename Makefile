@@ -23,6 +23,7 @@ screen-model: setup
 	@.venv/bin/python scripts/train_screen_model.py
 
 bench: train
+	@.venv/bin/python -m scripts.bench_screen
 	@.venv/bin/python -m scripts.bench_safety
 	@.venv/bin/python -m scripts.bench_console
 	@.venv/bin/python scripts/bench_outreach.py

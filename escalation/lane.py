@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from escalation import triage
 from escalation.escalate import Escalator, Signal
-from escalation.screen import Decision, Level, ScreenContext, screen
+from escalation.screen import Decision, Level, ScreenContext
 from messaging import compliance
 from messaging.outbox import is_opted_out
 from records.clock import Clock
@@ -74,6 +74,11 @@ class SafetyLane:
         self._waiting = threading.BoundedSemaphore(SECOND_OPINION_BACKLOG)
         self.on_screened: Callable[[], None] = lambda: None  # wakes the conversation lane
         self._failures: dict[int, int] = {}  # text id -> failed settles (retried each step)
+
+    def warm(self) -> None:
+        """Load the learned layer's encoder now, so the first crisis text does not wait ~1 s
+        for it; a failure here only logs (the layer abstains and the lexicon decides)."""
+        triage.decide("warming up the screen")
 
     def close(self) -> None:
         self._opinions.shutdown(wait=False, cancel_futures=True)
@@ -129,7 +134,7 @@ class SafetyLane:
             return NOT_RISKY  # STOP, START, HELP: carrier words, answered by the rules
         text = arrival.body[: self.max_chars]
         context = ScreenContext(last_question=arrival.last_question)
-        return triage.with_learned(text, screen(text, context))
+        return triage.decide(text, context)
 
     # --- settling one text ---------------------------------------------------------------
 
@@ -219,7 +224,7 @@ class SafetyLane:
             if nlu is None:
                 return
             context = ScreenContext(arrival.last_question, nlu[0], nlu[1])
-            raised = triage.with_learned(text, screen(text, context))
+            raised = triage.decide(text, context)
             if raised.level > decision.level and raised.escalate:
                 self._escalate(arrival, raised, self.clock.now(), source="engine")
         except Exception:

@@ -1,11 +1,12 @@
-"""The production safety decision for one inbound text, shared by the gateway's turns and
-`peerline triage`, so what is measured is exactly what runs.
+"""The production safety decision for one inbound text, shared by the safety lane, the
+gateway's turns and `peerline triage`, so what is measured is exactly what runs.
 
-Layers (escalation/screen/ combines them; any may raise, only idioms may lower):
-the lexicon on the text, what the bot had just asked, and the engine's NLU intent when the
-engine answers. With the engine down the decision is made without it, never delayed.
-Then the learned layer (escalation/learned.py, no engine needed) may raise the result to
-urgent when its classifier is confident; it never lowers anything.
+Layers: the lexicon on the text (escalation/screen), the learned layer's reading of what it
+means (escalation/learned.py), what the bot had just asked, and the engine's NLU intent when
+the engine answers. Any layer may raise the level. The learned layer may lower a lexicon
+*urgent* reading to support when it is confident the text is not a crisis (a question about
+naloxone, grief for a past death) and the trained model says that rule earns its keep;
+nothing lowers a lexicon emergency, the engine, or the bot's question.
 """
 
 from __future__ import annotations
@@ -14,8 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
+
 from escalation import learned
-from escalation.screen import Decision, Level, Reason, ScreenContext, screen
+from escalation.screen import (
+    Decision,
+    Level,
+    Reason,
+    Scored,
+    ScreenContext,
+    combine,
+    readings,
+)
 from records.models import CaseLevel
 
 # An answer to the check-in's use question is only a disclosure shortly after it was asked.
@@ -27,6 +39,14 @@ CASE_LEVEL = {
     Level.EMERGENCY: CaseLevel.EMERGENCY,
 }
 
+# The learned layer's kinds as reason codes (escalation/wording.py picks the reply by them).
+LEARNED_REASON = {
+    "emergency": ("reads_as_emergency", "an emergency now"),
+    "suicide": ("reads_as_suicide", "suicide or self-harm"),
+    "overdose_risk": ("reads_as_overdose_risk", "a risk of overdose"),
+    "possible_emergency": ("reads_as_possible_emergency", "possibly an emergency now"),
+}
+
 # What the engine's NLU thinks: (intent name, confidence), or None when it can't answer.
 EngineNlu = Callable[[str], tuple[str, float] | None]
 
@@ -35,6 +55,7 @@ EngineNlu = Callable[[str], tuple[str, float] | None]
 class Assessment:
     decision: Decision
     engine_answered: bool
+    learned_probability: float | None = None  # None when the learned layer abstained
 
     @property
     def case_level(self) -> CaseLevel | None:
@@ -58,62 +79,60 @@ def assess(text: str, last_question: str | None, engine_nlu: EngineNlu | None) -
         engine_intent=nlu[0] if nlu else None,
         engine_confidence=nlu[1] if nlu else None,
     )
-    return Assessment(with_learned(text, screen(text, context)), engine_answered=nlu is not None)
+    decision, reading = decide_and_read(text, context)
+    probability = reading.probability if reading else None
+    return Assessment(decision, engine_answered=nlu is not None, learned_probability=probability)
 
 
-def with_learned(text: str, decision: Decision) -> Decision:
-    """Raise a below-urgent decision to urgent when the learned layer fires; else unchanged."""
-    if decision.level >= Level.URGENT:
-        return decision
-    p = learned.probability(text)  # scored once: it runs on every participant's text
-    if not learned.confident(p):
-        return decision
-    return Decision(Level.URGENT, (Reason("learned", f"classifier p={p:.2f}"), *decision.reasons))
+def decide(text: str, context: ScreenContext = ScreenContext()) -> Decision:
+    """Every layer's reading of one text, combined. Never raises."""
+    return decide_and_read(text, context)[0]
 
 
-@dataclass(frozen=True)
-class Labelled:
-    text: str
-    label: str | None  # "escalate" / "no_escalate", or None when the file has no labels
+def decide_and_read(
+    text: str, context: ScreenContext = ScreenContext()
+) -> tuple[Decision, learned.Reading | None]:
+    """The decision, and the learned layer's reading behind it (for measuring). Never raises.
+
+    If the screen itself fails, the text goes to a human (urgent): a false escalation costs a
+    peer a minute, a swallowed crisis can cost a life.
+    """
+    try:
+        text = text if isinstance(text, str) else str(text)
+        lexical, outside = readings(text, context)
+        reading = learned.read(text)
+        return combine(with_reading(lexical, reading) + outside), reading
+    except Exception as exc:
+        return Decision(Level.URGENT, (Reason("screen_error", type(exc).__name__),)), None
 
 
-@dataclass(frozen=True)
-class Scored:
-    item: Labelled
-    assessment: Assessment
-
-    @property
-    def escalated(self) -> bool:
-        return self.assessment.decision.escalate
-
-
-@dataclass(frozen=True)
-class Metrics:
-    recall: float
-    precision: float
-    false_escalation_rate: float
-    misses: list[Scored]
-    false_escalations: list[Scored]
-
-
-def score(items: list[Labelled], engine_nlu: EngineNlu | None) -> list[Scored]:
-    return [Scored(item, assess(item.text, None, engine_nlu)) for item in items]
+def with_reading(lexical: list[Scored], reading: learned.Reading | None) -> list[Scored]:
+    """The lexicon's readings with the learned layer's: it adds its own when confident, and
+    lowers a lexicon urgent reading to support when confident the other way."""
+    if reading is None:
+        return lexical
+    p, emergency = reading.probability, reading.emergency_probability
+    detail = f"learned screen p={p:.2f}, emergency {emergency:.2f}"
+    out = [
+        (Level.SUPPORT, Reason(reason.code, f"{reason.detail}; not urgent by the {detail}"))
+        if level == Level.URGENT and reading.lowers_lexicon
+        else (level, reason)
+        for level, reason in lexical
+    ]
+    if reading.confident:
+        code, words = LEARNED_REASON[reading.kind]
+        level = Level.EMERGENCY if reading.emergency else Level.URGENT
+        out.append((level, Reason(code, f"reads as {words} ({detail})")))
+    return out
 
 
-def metrics(scored: list[Scored]) -> Metrics | None:
-    labelled = [s for s in scored if s.item.label in ("escalate", "no_escalate")]
-    if not labelled:
-        return None
-    positives = [s for s in labelled if s.item.label == "escalate"]
-    negatives = [s for s in labelled if s.item.label == "no_escalate"]
-    flagged = [s for s in labelled if s.escalated]
-    hits = [s for s in positives if s.escalated]
-    return Metrics(
-        recall=len(hits) / len(positives) if positives else 1.0,
-        precision=len(hits) / len(flagged) if flagged else 1.0,
-        false_escalation_rate=(
-            sum(s.escalated for s in negatives) / len(negatives) if negatives else 0.0
-        ),
-        misses=[s for s in positives if not s.escalated],
-        false_escalations=[s for s in negatives if s.escalated],
-    )
+def combine_rule(
+    lexicon_level: npt.NDArray[np.int_],
+    crisis: tuple[npt.NDArray[np.float64], float],
+    emergency: tuple[npt.NDArray[np.float64], float],
+    lower: bool,
+) -> npt.NDArray[np.bool_]:
+    """`with_reading`'s escalate-or-not over many texts at once, for the trainer's search:
+    each detector is (probabilities, threshold)."""
+    lexical = lexicon_level >= (Level.EMERGENCY if lower else Level.URGENT)
+    return lexical | (crisis[0] >= crisis[1]) | (emergency[0] >= emergency[1])

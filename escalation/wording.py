@@ -57,6 +57,11 @@ KIND_OF_REASON: dict[str, ReplyKind] = {
     "return_to_use": ReplyKind.USE,
     "polysubstance": ReplyKind.USE,
     "stopping_moud_to_use": ReplyKind.USE,
+    # the learned layer's readings (escalation/triage.py, LEARNED_REASON)
+    "reads_as_emergency": ReplyKind.OVERDOSE,
+    "reads_as_suicide": ReplyKind.SUICIDE,
+    "reads_as_overdose_risk": ReplyKind.USE,
+    "reads_as_possible_emergency": ReplyKind.GENERAL,
 }
 _ORDER = list(ReplyKind)
 

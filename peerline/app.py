@@ -109,6 +109,7 @@ class Peerline:
         ]
 
     def start(self) -> None:
+        self.lane.warm()
         for loop in self.loops:
             loop.start()
 

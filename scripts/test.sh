@@ -24,13 +24,19 @@ step "lint (ruff, app and actions), format (ruff format --check) and types (mypy
 step "Rasa training data (rasa data validate)"
 bash scripts/validate.sh
 
-step "safety screen on its own and tuning sets (recall >= 0.98, false escalations <= 5%)"
-for set in labelled blind_a blind_c; do
-    .venv/bin/peerline triage "data/safety/$set.csv" --no-engine --min-recall 0.98 --max-false-rate 0.05
+step "safety screen on its tuning sets (recall >= 0.98, false escalations <= 5%)"
+for set in labelled blind_a blind_c train_1 train_2 train_checkin_replies train_hard_negatives; do
+    .venv/bin/peerline triage "data/safety/$set.csv" --no-engine --min-recall 0.98 --max-false-rate 0.05 \
+        | grep -A1 "the engine:"
 done
+# The contrast set pairs each crisis with a near-miss written to look like it ("im done" with
+# work): it teaches the boundary and is not a mix of what arrives, so its false rate is looser.
+.venv/bin/peerline triage data/safety/train_subtle_positives.csv --no-engine --min-recall 0.98 \
+    --max-false-rate 0.10 | grep -A1 "the engine:"
 step "safety screen on the held-out sets (figures only: never tuned against, so never a gate)"
-for set in blind_b blind_d; do
-    COLUMNS=200 .venv/bin/peerline triage "data/safety/$set.csv" --no-engine | grep "the engine:"
+for set in blind_b blind_d blind_e blind_f; do
+    echo "$set:"
+    COLUMNS=200 .venv/bin/peerline triage "data/safety/$set.csv" --no-engine | grep -A1 "the engine:"
 done
 
 step "custom actions (engine environment)"

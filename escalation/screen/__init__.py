@@ -46,8 +46,11 @@ __all__ = [
     "Decision",
     "Level",
     "Reason",
+    "Scored",
     "ScreenContext",
+    "combine",
     "normalise",
+    "readings",
     "screen",
 ]
 
@@ -80,7 +83,10 @@ def _lexicon_hits(text: str) -> list[Hit]:
     return hits
 
 
-def _decide(scored: list[tuple[Level, Reason]]) -> Decision:
+Scored = tuple[Level, Reason]
+
+
+def combine(scored: list[Scored]) -> Decision:
     """The highest level wins; reasons keep one entry per code, most serious first."""
     if not scored:
         return Decision(Level.NONE, ())
@@ -93,13 +99,20 @@ def _decide(scored: list[tuple[Level, Reason]]) -> Decision:
     return Decision(max(level for level, _ in ordered), reasons)
 
 
-def _screen(text: str, context: ScreenContext) -> Decision:
+def readings(text: str, context: ScreenContext) -> tuple[list[Scored], list[Scored]]:
+    """What the lexicon read in the text, and what the engine and the bot's question add.
+
+    Kept apart so the learned layer may lower a lexicon urgent reading, and never the rest.
+    """
     normal = normalise(text)
-    scored = [(hit.level, reason_for(hit)) for hit in _lexicon_hits(normal)]
-    for extra in (engine_reason(context), context_reason(normal, context)):
-        if extra is not None:
-            scored.append(extra)
-    return _decide(scored)
+    lexical = [(hit.level, reason_for(hit)) for hit in _lexicon_hits(normal)]
+    outside = [r for r in (engine_reason(context), context_reason(normal, context)) if r]
+    return lexical, outside
+
+
+def _screen(text: str, context: ScreenContext) -> Decision:
+    lexical, outside = readings(text, context)
+    return combine(lexical + outside)
 
 
 def screen(text: str, context: ScreenContext = ScreenContext()) -> Decision:

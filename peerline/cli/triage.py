@@ -11,9 +11,11 @@ from rich.progress import track
 from rich.table import Table
 
 from bot.engine import RasaEngine, parse_intent
-from escalation import triage
+from escalation import learned, measure
+from escalation.measure import Labelled, Scored
 from escalation.triage import EngineNlu
 from peerline.cli.common import console, load_settings
+from peerline.cli.plots import calibration_png
 
 
 def triage_file(
@@ -22,8 +24,12 @@ def triage_file(
     show: Annotated[bool, typer.Option(help="print every decision, not only the misses")] = False,
     min_recall: Annotated[float, typer.Option(help="exit 1 below this recall")] = 0.0,
     max_false_rate: Annotated[float, typer.Option(help="exit 1 above this rate")] = 1.0,
+    reports: Annotated[
+        Path, typer.Option(help="folder for the calibration plot (PNG)", file_okay=False)
+    ] = Path("reports"),
 ) -> None:
-    """Run the production safety decision on a CSV and, with labels, measure it."""
+    """Run the production safety decision on a CSV and, with labels, measure it: recall,
+    false escalations, recall per kind of crisis, and a calibration plot in REPORTS."""
     items = _read_triage_csv(path)
     settings = load_settings()
     runs: list[tuple[str, EngineNlu | None]] = [("without the engine", None)]
@@ -39,14 +45,16 @@ def triage_file(
     for title, nlu in runs:
         scored = []
         for item in track(items, description=f"triage {title}", console=console, transient=True):
-            scored.extend(triage.score([item], nlu))
+            scored.extend(measure.score([item], nlu))
         failed |= _report(title, scored, show, min_recall, max_false_rate)
+        if nlu is None:
+            _plot(path, scored, reports)
     rasa.close()
     if failed:
         raise typer.Exit(1)
 
 
-def _read_triage_csv(path: Path) -> list[triage.Labelled]:
+def _read_triage_csv(path: Path) -> list[Labelled]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
@@ -57,15 +65,20 @@ def _read_triage_csv(path: Path) -> list[triage.Labelled]:
         console.print(f"[red]{path} needs a header row with a `text` column[/red]")
         raise typer.Exit(2)
     return [
-        triage.Labelled((r.get("text") or ""), (r.get("label") or "").strip() or None) for r in rows
+        Labelled(
+            r.get("text") or "",
+            (r.get("label") or "").strip() or None,
+            measure.kind_of(r) if (r.get("label") or "").strip() else None,
+        )
+        for r in rows
     ]
 
 
 def _report(
-    title: str, scored: list[triage.Scored], show: bool, min_recall: float, max_false_rate: float
+    title: str, scored: list[Scored], show: bool, min_recall: float, max_false_rate: float
 ) -> bool:
     """Print decisions and figures; True when a threshold is missed."""
-    result = triage.metrics(scored)
+    result = measure.metrics(scored)
     shown = scored if show or result is None else [*result.misses, *result.false_escalations]
     table = Table("level", "escalate", "label", "reasons", "text", title=f"decisions {title}")
     for s in shown:
@@ -87,4 +100,27 @@ def _report(
         f"precision {result.precision:.3f}, false escalations "
         f"{result.false_escalation_rate:.3f}, misses {len(result.misses)}"
     )
+    kinds = [
+        f"{kind.replace('_', ' ')} {hit / total:.3f} ({hit}/{total})"
+        for kind, (hit, total) in result.recall_by_kind.items()
+        if total
+    ]
+    if kinds:
+        console.print(f"  recall by kind {title}: " + ", ".join(kinds))
     return result.recall < min_recall or result.false_escalation_rate > max_false_rate
+
+
+def _plot(source: Path, scored: list[Scored], reports: Path) -> None:
+    """The learned layer's calibration on this file, as a PNG a coordinator can open."""
+    bins = measure.calibration(scored)
+    if not any(b.texts for b in bins):
+        return
+    model = learned.load()
+    threshold = model.threshold if model else None
+    target = reports / f"calibration-{source.stem}.png"
+    try:
+        calibration_png(bins, target, f"{source.name}: learned screen calibration", threshold)
+    except OSError as exc:
+        console.print(f"[yellow]calibration plot not written: {exc}[/yellow]")
+        return
+    console.print(f"  calibration plot: {target}")

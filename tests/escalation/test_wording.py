@@ -9,7 +9,6 @@ import pytest
 
 from escalation import triage, wording
 from escalation.escalate import Policy
-from escalation.screen import screen
 from escalation.wording import Paged, ReplyKind
 from messaging import segments
 
@@ -92,7 +91,7 @@ def test_who_is_coming_is_only_promised_when_someone_was_paged(kind: ReplyKind) 
     ],
 )
 def test_the_reply_fits_what_was_said(text: str, kind: ReplyKind, musts: tuple[str, ...]) -> None:
-    decision = triage.with_learned(text, screen(text))
+    decision = triage.decide(text)
     chosen = wording.reply_kind([r.code for r in decision.reasons])
     assert chosen == kind
     body = reply(chosen, Paged.PEERS, emergency=decision.level.name == "EMERGENCY")
