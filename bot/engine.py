@@ -109,7 +109,8 @@ class RasaEngine:
     def _send(
         self, path: str, payload: dict[str, Any], token: bool, timeout: float | None
     ) -> httpx.Response:
-        params = {"token": self._token} if token else None
+        # Every call carries the token: the REST channel asks for it too (actions/channel.py).
+        params = {"token": self._token}
         extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
         return self._client.post(path, json=payload, params=params, **extra)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from records.install import private_dir
 from records.migrate import REPO_ROOT
 
 ENGINE_BIN = REPO_ROOT / ".venv-engine" / "bin"
@@ -37,6 +38,7 @@ def current_model() -> Path:
 
 def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
     """Endpoints for this run: Rasa 3.6 has no ${VAR:-default}, so ports are written here."""
+    path.touch(mode=0o600)
     path.write_text(
         "# written by peerline/engine_process.py for one run; bot/endpoints.yml is the default\n"
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
@@ -45,9 +47,11 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
     return path
 
 
-def engine_env() -> dict[str, str]:
+def engine_env(token: str) -> dict[str, str]:
+    """The engine's environment; the token travels here, never on a command line."""
     env = dict(os.environ)
     env.update(
+        RASA_TOKEN=token,
         RASA_TELEMETRY_ENABLED="false",
         SANIC_HOST="127.0.0.1",  # rasa-sdk has no --interface flag; without this it binds 0.0.0.0
         TF_CPP_MIN_LOG_LEVEL="2",
@@ -72,10 +76,14 @@ class EngineProcesses:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
+    @property
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self._procs]
+
     def start(self) -> None:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.state_dir)  # the tracker store holds conversations: owner only
         model = self.model or current_model()
-        env = engine_env()
+        env = engine_env(self.token)
         endpoints = write_endpoints(
             self.state_dir / "endpoints.yml", self.action_port, self.state_dir / "rasa-tracker.db"
         )
@@ -95,11 +103,10 @@ class EngineProcesses:
         self._spawn(
             "rasa",
             [
-                str(ENGINE_BIN / "rasa"),
+                str(ENGINE_BIN / "python"),
+                "scripts/engine_main.py",  # adds --auth-token from RASA_TOKEN inside rasa
                 "run",
                 "--enable-api",
-                "--auth-token",
-                self.token,
                 "--interface",
                 "127.0.0.1",
                 "--port",
@@ -115,7 +122,8 @@ class EngineProcesses:
         )
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        log_file = (self.state_dir / f"{name}.log").open("ab")
+        log_path = self.state_dir / f"{name}.log"
+        log_file = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         self._procs.append(
             subprocess.Popen(
                 argv,
@@ -124,6 +132,7 @@ class EngineProcesses:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                umask=0o077,  # logs, tracker store, endpoints: readable by this user only
             )
         )
 

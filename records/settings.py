@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from records.install import MIN_TOKEN_LENGTH, install_token
+
 REAL_TWILIO_API = "https://api.twilio.com"
 SANDBOX_ACCOUNT_SID = "AC00000000000000000000000000000000"
 SANDBOX_AUTH_TOKEN = "sandbox-auth-token-not-a-secret"
@@ -50,7 +52,11 @@ class Settings(BaseSettings):
 
     # --- Rasa engine (loopback only) ---
     rasa_url: str = Field("http://127.0.0.1:5005", description="the Rasa engine's HTTP API")
-    rasa_token: str = Field("peerline-local-engine-token", description="Rasa --auth-token")
+    rasa_token: str = Field(
+        default_factory=install_token,
+        min_length=MIN_TOKEN_LENGTH,
+        description="the engine's API token; default: generated once per install in var/rasa-token",
+    )
     rasa_timeout_seconds: float = Field(
         10.0, gt=0, description="longest wait for one engine turn (SMS readers wait too)"
     )

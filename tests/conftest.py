@@ -118,7 +118,7 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[Sandbox]:
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProcesses]:
     """One real `rasa run` + action server for the whole session (loading takes ~30 s)."""
     processes = EngineProcesses(
-        token=secrets.token_hex(8),
+        token=secrets.token_hex(16),
         rasa_port=free_port(),
         action_port=free_port(),
         state_dir=tmp_path_factory.mktemp("engine"),
