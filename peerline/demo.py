@@ -5,11 +5,12 @@ few weeks of synthetic history behind a living dashboard and real-looking summar
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from console.auth import add_staff, find_staff, hash_password
 from peerline import synthetic
@@ -23,6 +24,37 @@ DEMO_ALIAS = "Sam"
 DEMO_PEER_EMAIL = "rae@peers.example"
 DEMO_PEER_PHONE = "+12125550150"
 HISTORY = synthetic.Shape(people=12, days=28, texts_per_week=5, peers=2, seed=5)
+# North American numbers 555-0100 to 555-0199 are reserved for fiction: the demo's people
+# use only these, so any other number in the database belongs to a real person.
+FICTIONAL = re.compile(r"^\+1\d{3}55501\d{2}$")
+
+
+def refusal(settings: Settings) -> str | None:
+    """Why the demo must not run against this configuration, or None when it may.
+
+    The demo writes an on-shift peer with a printed password and a demo participant:
+    harmless in a sandbox, a breach in a program's real records."""
+    if not settings.sandbox:
+        return (
+            "Twilio credentials are set (TWILIO_ACCOUNT_SID): the demo only runs on the "
+            "sandbox phone. Unset them, or run the real service with `peerline serve`."
+        )
+    db = Database(settings.database_url)
+    try:
+        if not inspect(db.engine).has_table("participants"):
+            return None
+        with db.session() as session:
+            phones = session.scalars(select(Participant.phone)).all()
+    finally:
+        db.dispose()
+    real = sum(1 for phone in phones if not FICTIONAL.match(phone or ""))
+    if real:
+        return (
+            f"DATABASE_URL holds {real} participant(s) with real phone numbers: the demo only "
+            "seeds an empty or demo database. Point DATABASE_URL elsewhere (the default is "
+            "sqlite:///var/peerline.db)."
+        )
+    return None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import uvicorn
 from peerline import logs
 from peerline.app import create_app
 from peerline.cli.common import console, load_settings
-from peerline.demo import DEMO_ALIAS, Logins, seed
+from peerline.demo import DEMO_ALIAS, Logins, refusal, seed
 from peerline.engine_process import EngineError, EngineProcesses
 from records import migrate
 from records.settings import Settings
@@ -31,10 +31,13 @@ def serve(
 
 def demo() -> None:
     """Run the whole product on embedded defaults: SQLite, the sandbox phone, demo people,
-    staff in every role and a few weeks of synthetic history."""
-    settings = load_settings(
-        twilio_account_sid=None, twilio_auth_token=None, rasa_token=secrets.token_hex(16)
-    )
+    staff in every role and a few weeks of synthetic history. Refuses a database with real
+    participants in it, and real Twilio credentials."""
+    problem = refusal(load_settings())
+    if problem is not None:
+        console.print(f"[red]peerline demo refused: {problem}[/red]")
+        raise typer.Exit(2)
+    settings = load_settings(rasa_token=secrets.token_hex(16))
     logs.configure(settings.log_level)
     migrate.upgrade(settings.database_url)
     with console.status("seeding the demo: people, staff and a few weeks of history..."):
