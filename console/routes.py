@@ -105,10 +105,13 @@ class Console:
         )
 
     def queue_fragment(self, request: Request, viewer: Viewer, form: dict[str, str]) -> Response:
+        """Refetched on each live event; it shows aliases and risk reasons, so each fetch
+        is a disclosure and audited like the page."""
         now = self.deps.clock.now()
         with self.deps.db.session() as session:
             rows = queue_rows(session, viewer.me, now)
             to_resolve = handed_back_rows(session, viewer.me, now)
+            cases.record_view(session, viewer.me, None, "view_queue", now, "live refresh")
         return self.pages.render("_queue.html", viewer, rows=rows, to_resolve=to_resolve)
 
     def events(self, request: Request, viewer: Viewer, form: dict[str, str]) -> Response:

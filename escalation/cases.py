@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from escalation.wording import FIDELITY_ITEMS, QUICK_REPLIES
 from messaging.outbox import enqueue
+from records import audit
 from records.models import (
-    AuditEvent,
     Case,
     CaseEvent,
     CaseLevel,
@@ -196,12 +196,6 @@ def record_view(
     detail: str | None = None,
 ) -> None:
     """An audit row: who viewed or changed whose record, when, and what (codes, no PHI)."""
-    session.add(
-        AuditEvent(
-            staff_id=staff.id,
-            participant_id=participant_id,
-            action=action[:40],
-            detail=detail[:200] if detail else None,
-            at=now,
-        )
+    audit.record(
+        session, action, now, staff_id=staff.id, participant_id=participant_id, detail=detail
     )

@@ -63,6 +63,14 @@ WAITING = (OutreachStatus.PLANNED, OutreachStatus.HELD)
 LEASE = "outreach"
 LEASE_TTL = timedelta(seconds=60)
 MAX_RETRY = timedelta(minutes=10)
+# What a reminder may call each appointment kind when the program opts in to naming it.
+NAMED_KIND = {
+    "intake": "intake appointment",
+    "prescriber visit": "prescriber visit",
+    "dosing": "dosing visit",
+    "counselling": "counselling session",
+    "group": "group session",
+}
 MAX_ERRORS = 5  # a row that keeps failing is dropped, with the error as its reason
 ERROR_DELAY = timedelta(minutes=10)
 SILENT_REASON = "silent_after_reengage"
@@ -334,12 +342,16 @@ class Scheduler:
         )
 
     def _entities(self, session: Session, row: Outreach, zone: ZoneInfo) -> dict[str, str]:
-        """The appointment's local time and kind, for the nudge's wording."""
+        """The appointment's local time and what to call it. A reminder lands on a lock
+        screen anyone may read, so it says "appointment" unless the program opted in to
+        naming the kind (`OUTREACH_NAMED_TEMPLATES=appointment_nudge`)."""
         if row.kind != OutreachKind.APPOINTMENT_NUDGE or row.appointment_id is None:
             return {}
         appointment = session.get_one(Appointment, row.appointment_id)
         local = appointment.starts_at.astimezone(zone)
-        return {"appointment_time": local.isoformat(), "appointment_kind": appointment.kind}
+        named = "appointment_nudge" in self.settings.outreach_named_templates.split(",")
+        kind = NAMED_KIND.get(appointment.kind, appointment.kind) if named else "appointment"
+        return {"appointment_time": local.isoformat(), "appointment_kind": kind}
 
     def _retry_later(self, row: Outreach, now: datetime, why: str) -> Outcome:
         row.attempts += 1

@@ -21,6 +21,9 @@ SANDBOX_ACCOUNT_SID = "AC00000000000000000000000000000000"
 SANDBOX_AUTH_TOKEN = "sandbox-auth-token-not-a-secret"
 SANDBOX_FROM_NUMBER = "+12125550100"
 DEV_SECRET_KEY = "dev-only-change-me"
+# Unprompted texts that can carry more than "appointment" if a program opts in (lock screens
+# are read by others: by default nothing says dosing, clinic, a drug or a diagnosis).
+NAMEABLE_TEMPLATES = frozenset({"appointment_nudge"})
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPAN = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 
@@ -107,6 +110,11 @@ class Settings(BaseSettings):
     outreach_daily_cap: int = Field(1, ge=0, description="routine texts per local day")
     outreach_weekly_cap: int = Field(3, ge=0, description="routine texts per local week")
     outreach_nudges_count: bool = Field(False, description="appointment texts count to caps")
+    outreach_named_templates: str = Field(
+        "",
+        description="unprompted texts allowed to say what an appointment is for "
+        "(`appointment_nudge`); by default they only say 'appointment'",
+    )
     appointment_nudge_hours: str = Field("24,2", description="nudge this many hours before")
     missed_followup_hours: float = Field(2.0, ge=0, description="after a missed appointment")
     medication_every_days: int = Field(0, ge=0, description="default refill cadence; 0 = off")
@@ -132,6 +140,16 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown day(s) {unknown}; use e.g. 'mon,thu' ('' for none)")
         return ",".join(days)
+
+    @field_validator("outreach_named_templates")
+    @classmethod
+    def _known_templates(cls, value: str) -> str:
+        names = {name.strip() for name in value.split(",") if name.strip()}
+        unknown = names - NAMEABLE_TEMPLATES
+        if unknown:
+            known = sorted(NAMEABLE_TEMPLATES)
+            raise ValueError(f"unknown templates {sorted(unknown)}; known: {known}")
+        return ",".join(sorted(names))
 
     @field_validator("outreach_window", "outreach_quiet_hours")
     @classmethod

@@ -256,7 +256,9 @@ class ParticipantPages:
         public_id = str(request.path_params.get("public_id", ""))[:32]
         query = select(Participant).where(Participant.public_id == public_id)
         participant = session.scalar(query)
-        if participant is None or not may_read(session, viewer.me, participant.id):
+        if participant is None or not may_read(
+            session, viewer.me, participant.id, self.deps.clock.now()
+        ):
             return None  # the same answer whether it exists or not: no probing
         return participant
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from console.access import Viewer
@@ -211,8 +211,8 @@ class StaffPages:
                 writer.writerow(
                     (
                         f"{event.at:%Y-%m-%d %H:%M:%S}",
-                        name,
-                        role,
+                        name or "",
+                        role or "",
                         event.action,
                         person,
                         event.detail or "",
@@ -226,17 +226,18 @@ class StaffPages:
 
     def _audit_query(
         self, session: Session, query: dict[str, str]
-    ) -> Select[AuditEvent, str, StaffRole, str, str]:
-        """Newest first; filter by staff, participant (alias or id), action and days."""
+    ) -> Select[AuditEvent, str | None, StaffRole | None, str | None, str | None]:
+        """Newest first; filter by staff, participant (alias or id), action and days. Rows
+        written from the command line have no staff account: their actor shows instead."""
         q = (
             select(
                 AuditEvent,
-                StaffUser.display_name,
+                func.coalesce(StaffUser.display_name, AuditEvent.actor),
                 StaffUser.role,
                 Participant.public_id,
                 Participant.alias,
             )
-            .join(StaffUser, StaffUser.id == AuditEvent.staff_id)
+            .outerjoin(StaffUser, StaffUser.id == AuditEvent.staff_id)
             .outerjoin(Participant, Participant.id == AuditEvent.participant_id)
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         )

@@ -53,7 +53,9 @@ class SummaryPages:
             participant = session.scalar(
                 select(Participant).where(Participant.public_id == public_id)
             )
-            if participant is None or not may_read(session, viewer.me, participant.id):
+            if participant is None or not may_read(
+                session, viewer.me, participant.id, self.deps.clock.now()
+            ):
                 message = "No such participant you may see. It may have been a mistyped link."
                 return self.pages.render("denied.html", viewer, 404, message=message)
             zone = ZoneInfo(participant.timezone)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from peerline.cli.common import ParticipantRef, console, records_session
+from peerline.cli.common import ParticipantRef, audit_read, console, records_session
 from records.participants import find_participant
 from records.schedules import add_appointment, appointments_of, mark_appointment, parse_local
 
@@ -51,6 +51,7 @@ def appointment_list(participant: ParticipantRef) -> None:
     """A participant's appointments, in their own time zone, with their answers."""
     with records_session("no list") as (settings, session):
         person = find_participant(session, participant, settings.default_region)
+        audit_read(session, "cli_list_appointments", person.id)
         zone = ZoneInfo(person.timezone)
         table = Table("id", "when", "kind", "where", "status", "reason", title=person.alias)
         for a in appointments_of(session, person):

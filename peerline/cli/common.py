@@ -12,7 +12,9 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from console.auth import StaffError
+from records import audit
 from records.db import Database
+from records.models import utcnow
 from records.participants import EnrolmentError
 from records.phones import InvalidPhoneNumber
 from records.schedules import ScheduleError
@@ -43,3 +45,8 @@ def records_session(refusal: str) -> Iterator[tuple[Settings, Session]]:
         raise typer.Exit(2) from exc
     finally:
         db.dispose()
+
+
+def audit_read(session: Session, action: str, participant_id: int | None = None) -> None:
+    """A command that shows participants' records leaves the same trail as the console."""
+    audit.record(session, action, utcnow(), actor=audit.cli_actor(), participant_id=participant_id)

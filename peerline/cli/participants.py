@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from peerline.cli.common import ParticipantRef, console, records_session
+from peerline.cli.common import ParticipantRef, audit_read, console, records_session
 from records.models import Participant, ParticipantStatus
 from records.participants import enrol, find_participant, set_status
 from records.phones import mask
@@ -71,6 +71,7 @@ def list_participants() -> None:
     """List enrolled participants (numbers masked)."""
     table = Table("id", "alias", "phone", "time zone", "status", "consented")
     with records_session("no list") as (_settings, session):
+        audit_read(session, "cli_list_participants")
         for p in session.scalars(select(Participant).order_by(Participant.id)):
             table.add_row(
                 p.public_id,

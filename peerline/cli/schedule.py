@@ -16,7 +16,7 @@ from outreach.politeness import Action, gather, rules_from
 from outreach.preview import preview
 from outreach.scheduler import Scheduler
 from peerline import logs
-from peerline.cli.common import ParticipantRef, console, load_settings, records_session
+from peerline.cli.common import ParticipantRef, audit_read, console, load_settings, records_session
 from peerline.loops import Loop
 from records import migrate
 from records.clock import SystemClock
@@ -67,6 +67,7 @@ def schedule_preview(
     now = datetime.now(UTC)
     with records_session("no preview") as (settings, session):
         person = find_participant(session, participant, settings.default_region)
+        audit_read(session, "cli_schedule_preview", person.id)
         zone = ZoneInfo(person.timezone)
         facts = gather(session, person, now, zone, rules_from(settings))
         lines = preview(session, settings, person, facts, now, days)

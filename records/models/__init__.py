@@ -21,6 +21,7 @@ from records.models.care import (
 from records.models.cases import (
     AuditEvent,
     Case,
+    CaseAccessGrant,
     CaseEvent,
     CaseLevel,
     CaseOutcome,
@@ -66,6 +67,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseAccessGrant",
     "CaseEvent",
     "CaseLevel",
     "CaseOutcome",

@@ -142,10 +142,28 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_at", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    actor: Mapped[str | None] = mapped_column(
+        String(80), comment="who, when not a console account: 'cli:<os user>'"
+    )
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str | None] = mapped_column(
         String(200), comment="what changed, in codes and field names, never message text"
     )
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseAccessGrant(Base):
+    """A "break the glass": a staff member read a case beyond their role's minimum
+    necessary, for a reason they gave, until `expires_at` (each one is also audited)."""
+
+    __tablename__ = "case_access_grants"
+    __table_args__ = (Index("ix_case_access_grants_staff_case", "staff_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

@@ -184,9 +184,23 @@ def test_an_appointment_nudge_names_the_local_time(db: Database, rasa: RasaEngin
     scheduler = Scheduler(db, rasa, settings_for(db, outreach_checkin_days=""), clock)
     run_until(scheduler, clock, starts - timedelta(hours=23))
     [text] = nudges(db, pid)
-    assert "group" in text.body and "3:00 PM" in text.body
+    assert "your appointment is" in text.body and "3:00 PM" in text.body
+    assert "group" not in text.body  # a lock screen only learns there is an appointment
     with db.session() as session:
         assert session.scalars(select(Appointment)).one().nudged_at is not None
+
+
+def test_a_program_may_opt_in_to_naming_the_appointment(db: Database, rasa: RasaEngine) -> None:
+    [pid] = enrol_people(db, 1)
+    clock = ManualClock(MONDAY_7AM)
+    starts = datetime(2026, 11, 3, 15, 0, tzinfo=NEW_YORK).astimezone(UTC)
+    book(db, pid, starts, "group", clock.now())
+    settings = settings_for(
+        db, outreach_checkin_days="", outreach_named_templates="appointment_nudge"
+    )
+    run_until(Scheduler(db, rasa, settings, clock), clock, starts - timedelta(hours=23))
+    [text] = nudges(db, pid)
+    assert "your group session is" in text.body
 
 
 def test_a_moved_appointment_drops_the_old_nudge(db: Database, rasa: RasaEngine) -> None:

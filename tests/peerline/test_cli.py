@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +73,19 @@ def test_upgrade_enrol_and_list(tmp_path: Path) -> None:
     listing = peerline("participants", database_url=url)
     assert "Robin" in listing.stdout and "America/Chicago" in listing.stdout
     assert "555-0142" not in listing.stdout and "5550142" not in listing.stdout
+    appointments = peerline("appointment", "list", "(212) 555-0142", database_url=url)
+    assert appointments.returncode == 0, appointments.stderr
+
+    # reading participants' records from a terminal leaves the console's audit trail
+    with sqlite3.connect(tmp_path / "cli.db") as con:
+        rows = con.execute(
+            "SELECT action, actor, staff_id, participant_id FROM audit_events ORDER BY id"
+        ).fetchall()
+    actor = f"cli:{getpass.getuser()}"
+    assert rows == [
+        ("cli_list_participants", actor, None, None),
+        ("cli_list_appointments", actor, None, 1),
+    ]
 
 
 @pytest.mark.parametrize(
