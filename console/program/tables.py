@@ -119,7 +119,18 @@ class Table:
 def _plain(cell: Cell) -> str | int | float:
     if isinstance(cell, float):
         return round(cell, 4)
+    if isinstance(cell, str):
+        return csv_text(cell)
     return cell if cell is not None else ""
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """Text that a spreadsheet shows as text: an alias or a detail starting with "=" or "@"
+    would otherwise run as a formula when a coordinator opens the CSV (OWASP CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class Rate(float):

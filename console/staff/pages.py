@@ -26,6 +26,7 @@ from console.access import Viewer
 from console.auth import StaffError, add_staff, hash_password
 from console.deps import ConsoleDeps
 from console.pages import Pages, notice_text, redirect
+from console.program.tables import csv_text
 from records import rota
 from records.models import AuditEvent, Participant, RotaKind, RotaSlot, StaffRole, StaffUser
 from records.phones import InvalidPhoneNumber, to_e164
@@ -211,11 +212,11 @@ class StaffPages:
                 writer.writerow(
                     (
                         f"{event.at:%Y-%m-%d %H:%M:%S}",
-                        name or "",
+                        csv_text(name or ""),
                         role or "",
                         event.action,
-                        person,
-                        event.detail or "",
+                        csv_text(person),
+                        csv_text(event.detail or ""),
                     )
                 )
         headers = {
