@@ -30,6 +30,7 @@ from console.staff.pages import StaffPages
 from console.summaries.pages import SummaryPages
 from console.views import handed_back_rows, queue_rows
 from escalation import cases
+from messaging.body_limit import BodyLimit
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,18 @@ class Area(Protocol):
 
 LOGIN_FAILED = "That e-mail and password don't match an active account."
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a CSV of 20,000 people is about 1 MB
+MAX_FORM_BYTES = 256 * 1024  # the longest form (case notes, a debrief) is a few KB
+MULTIPART_SLACK = 64 * 1024  # an upload's form fields and part headers around the file
+
+
+def body_limits() -> list[BodyLimit]:
+    """What a console POST may carry, counted as it streams in (messaging.body_limit)."""
+    uploads = [
+        BodyLimit(route.path, MAX_UPLOAD_BYTES + MULTIPART_SLACK)
+        for route in ROUTES.values()
+        if route.upload
+    ]
+    return [BodyLimit("/console/", MAX_FORM_BYTES), *uploads]
 
 
 class Console:
@@ -142,15 +155,24 @@ async def read_form(request: Request, upload: bool = False) -> dict[str, str]:
 def _register(router: APIRouter, console: Console, name: str, handler: Handler) -> None:
     route = ROUTES[name]
 
-    def run(request: Request, form: dict[str, str]) -> Response:
-        checked = console.guard.check(name, request, form)
+    def admit(request: Request) -> Viewer | Response:
+        checked = console.guard.admit(name, request)
+        return console.deny(checked, request) if isinstance(checked, Denied) else checked
+
+    def run(request: Request, viewer: Viewer, form: dict[str, str]) -> Response:
+        checked = console.guard.check_csrf(name, request, viewer, form)
         if isinstance(checked, Denied):
             return console.deny(checked, request)
         return handler(request, checked, form)
 
     async def endpoint(request: Request) -> Response:
+        # Who may come in is settled before the body is read: an anonymous or wrong-role
+        # post is never parsed.
+        viewer = await run_in_threadpool(admit, request)
+        if isinstance(viewer, Response):
+            return viewer
         form = await read_form(request, route.upload) if route.method == "POST" else {}
-        return await run_in_threadpool(run, request, form)
+        return await run_in_threadpool(run, request, viewer, form)
 
     router.add_api_route(
         route.path, endpoint, methods=[route.method], name=name, include_in_schema=False

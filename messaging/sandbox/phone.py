@@ -14,6 +14,7 @@ from messaging.sandbox.carrier import Sandbox
 from messaging.sandbox.shapes import e164, thread_item
 
 PHONE_BODY_LIMIT = 4000  # the phone page refuses more (Twilio joins at most 1600)
+MAX_SANDBOX_BYTES = 64 * 1024  # any sandbox request body: a text and its fields
 _HERE = Path(__file__).parent
 _STATIC = {"sandbox.js": "text/javascript", "sandbox.css": "text/css"}
 _PAGE_HEADERS = {
