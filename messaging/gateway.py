@@ -87,8 +87,8 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
         params = await signed_params(request)
         if isinstance(params, Response):
             return params
-        sid = params.get("MessageSid") or params.get("SmsSid")
-        sender = params.get("From", "").strip()
+        sid = storable(params.get("MessageSid") or params.get("SmsSid") or "")[:64]
+        sender = storable(params.get("From", "")).strip()
         if not sid or not sender:
             log.warning("inbound webhook without MessageSid or From: 400")
             return Response("MessageSid and From are required", status_code=400)
@@ -105,7 +105,7 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
         params = await signed_params(request)
         if isinstance(params, Response):
             return params
-        sid, state = params.get("MessageSid"), params.get("MessageStatus")
+        sid, state = storable(params.get("MessageSid", ""))[:64], params.get("MessageStatus")
         if not sid or not state:
             return Response("MessageSid and MessageStatus are required", status_code=400)
         try:
@@ -199,8 +199,9 @@ def store_status(deps: GatewayDeps, sid: str, state: str, error_code: str | None
         log.warning("message %d %s with error %s", message.id, state, error_code)
 
 
-def _int(value: str | None) -> int:
+def _int(value: str | None, most: int = 100) -> int:
+    """A count from a webhook field: odd or out-of-range values never reach the database."""
     try:
-        return max(int(value or 0), 0)
+        return min(max(int(value or 0), 0), most)
     except ValueError:
         return 0

@@ -320,7 +320,7 @@ def apply_status_callback(
         return message
     if STATUS_RANK.get(new, 0) >= STATUS_RANK.get(message.status, 0):
         message.status = new
-    if error_code and error_code.isdigit():
+    if error_code and error_code.isascii() and error_code.isdigit() and len(error_code) <= 9:
         message.error_code = int(error_code)
         if int(error_code) == OPTED_OUT_CODE and not is_opted_out(session, message.phone):
             session.add(OptOut(phone=message.phone, source="carrier"))
