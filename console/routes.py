@@ -31,6 +31,7 @@ from console.summaries.pages import SummaryPages
 from console.views import handed_back_rows, queue_rows
 from escalation import cases
 from messaging.body_limit import BodyLimit
+from messaging.webhooks import storable
 
 log = logging.getLogger(__name__)
 
@@ -141,12 +142,13 @@ async def read_form(request: Request, upload: bool = False) -> dict[str, str]:
     """The posted fields, first value of each. An upload route takes one file (a CSV, at
     most MAX_UPLOAD_BYTES) as text under `file`, its name under `file_name`."""
     form = await request.form(max_files=1 if upload else 0, max_fields=50)
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    # NUL cannot be stored in PostgreSQL text and no one types it: it becomes U+FFFD.
+    fields = {key: storable(value) for key, value in form.items() if isinstance(value, str)}
     file = form.get("file")
     if upload and isinstance(file, UploadFile):
         data = await file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) <= MAX_UPLOAD_BYTES:
-            fields["file"] = data.decode("utf-8", errors="replace")
+            fields["file"] = storable(data.decode("utf-8", errors="replace"))
             fields["file_name"] = (file.filename or "")[:120]
         await file.close()
     return fields

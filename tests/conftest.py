@@ -29,7 +29,7 @@ collect_ignore = ["actions", "nlu"]  # run by the engine environment (scripts/te
 # Fuzzing (tests/messaging/test_fuzz.py): a short run in the suite, a long one from `make
 # bench` (`--hypothesis-profile=long`).
 hypothesis_settings.register_profile("suite", max_examples=40, deadline=None)
-hypothesis_settings.register_profile("long", max_examples=2000, deadline=None)
+hypothesis_settings.register_profile("long", max_examples=1000, deadline=None)
 hypothesis_settings.load_profile("suite")
 
 PG_ADMIN_URL = os.environ.get("PEERLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

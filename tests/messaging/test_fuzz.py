@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
@@ -263,6 +263,7 @@ def test_log_in_form_never_fails(
 
 @FUZZ
 @given(pairs=fields(["body", "quick", "csrf_token"]), content_type=content_types)
+@example(pairs=[("body", "\x00")], content_type="application/x-www-form-urlencoded")  # found
 def test_reply_form_never_fails(
     fuzzed: Fuzzed, pairs: list[tuple[str, str]], content_type: str
 ) -> None:
