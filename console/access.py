@@ -147,8 +147,8 @@ class Guard:
             return Viewer(None, ConsoleSession.anonymous(), fresh_cookie=True)
         return Viewer(staff, data, fresh_cookie=False)
 
-    def check(self, name: str, request: Request, form: dict[str, str]) -> Viewer | Denied:
-        """Applies `ROUTES[name]`: who may come in, and (for POST) the CSRF token."""
+    def admit(self, name: str, request: Request) -> Viewer | Denied:
+        """Who may come in: settled from the cookie alone, before any body is read."""
         route = ROUTES[name]
         viewer = self.viewer(request)
         if route.roles is not None:
@@ -156,7 +156,13 @@ class Guard:
                 return Denied(401 if route.api else 303, "Please log in.")
             if viewer.staff.role not in route.roles:
                 return Denied(403, "Your role can't do this. Ask a supervisor.")
-        if route.method == "POST" and not csrf_ok(request, form, viewer):
+        return viewer
+
+    def check_csrf(
+        self, name: str, request: Request, viewer: Viewer, form: dict[str, str]
+    ) -> Viewer | Denied:
+        """For a POST, the session's CSRF token must come with the form (or header)."""
+        if ROUTES[name].method == "POST" and not csrf_ok(request, form, viewer):
             return Denied(403, "This page had expired, so nothing was done. Reload and try again.")
         return viewer
 

@@ -30,6 +30,8 @@ from console.staff.pages import StaffPages
 from console.summaries.pages import SummaryPages
 from console.views import handed_back_rows, queue_rows
 from escalation import cases
+from messaging.body_limit import BodyLimit
+from messaging.webhooks import storable
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,18 @@ class Area(Protocol):
 
 LOGIN_FAILED = "That e-mail and password don't match an active account."
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a CSV of 20,000 people is about 1 MB
+MAX_FORM_BYTES = 256 * 1024  # the longest form (case notes, a debrief) is a few KB
+MULTIPART_SLACK = 64 * 1024  # an upload's form fields and part headers around the file
+
+
+def body_limits() -> list[BodyLimit]:
+    """What a console POST may carry, counted as it streams in (messaging.body_limit)."""
+    uploads = [
+        BodyLimit(route.path, MAX_UPLOAD_BYTES + MULTIPART_SLACK)
+        for route in ROUTES.values()
+        if route.upload
+    ]
+    return [BodyLimit("/console/", MAX_FORM_BYTES), *uploads]
 
 
 class Console:
@@ -131,12 +145,13 @@ async def read_form(request: Request, upload: bool = False) -> dict[str, str]:
     """The posted fields, first value of each. An upload route takes one file (a CSV, at
     most MAX_UPLOAD_BYTES) as text under `file`, its name under `file_name`."""
     form = await request.form(max_files=1 if upload else 0, max_fields=50)
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    # NUL cannot be stored in PostgreSQL text and no one types it: it becomes U+FFFD.
+    fields = {key: storable(value) for key, value in form.items() if isinstance(value, str)}
     file = form.get("file")
     if upload and isinstance(file, UploadFile):
         data = await file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) <= MAX_UPLOAD_BYTES:
-            fields["file"] = data.decode("utf-8", errors="replace")
+            fields["file"] = storable(data.decode("utf-8", errors="replace"))
             fields["file_name"] = (file.filename or "")[:120]
         await file.close()
     return fields
@@ -145,15 +160,24 @@ async def read_form(request: Request, upload: bool = False) -> dict[str, str]:
 def _register(router: APIRouter, console: Console, name: str, handler: Handler) -> None:
     route = ROUTES[name]
 
-    def run(request: Request, form: dict[str, str]) -> Response:
-        checked = console.guard.check(name, request, form)
+    def admit(request: Request) -> Viewer | Response:
+        checked = console.guard.admit(name, request)
+        return console.deny(checked, request) if isinstance(checked, Denied) else checked
+
+    def run(request: Request, viewer: Viewer, form: dict[str, str]) -> Response:
+        checked = console.guard.check_csrf(name, request, viewer, form)
         if isinstance(checked, Denied):
             return console.deny(checked, request)
         return handler(request, checked, form)
 
     async def endpoint(request: Request) -> Response:
+        # Who may come in is settled before the body is read: an anonymous or wrong-role
+        # post is never parsed.
+        viewer = await run_in_threadpool(admit, request)
+        if isinstance(viewer, Response):
+            return viewer
         form = await read_form(request, route.upload) if route.method == "POST" else {}
-        return await run_in_threadpool(run, request, form)
+        return await run_in_threadpool(run, request, viewer, form)
 
     router.add_api_route(
         route.path, endpoint, methods=[route.method], name=name, include_in_schema=False

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from messaging.outbox import apply_status_callback
@@ -87,12 +87,15 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
         params = await signed_params(request)
         if isinstance(params, Response):
             return params
-        sid = params.get("MessageSid") or params.get("SmsSid")
-        sender = params.get("From", "").strip()
+        sid = storable(params.get("MessageSid") or params.get("SmsSid") or "")[:64]
+        sender = storable(params.get("From", "")).strip()
         if not sid or not sender:
             log.warning("inbound webhook without MessageSid or From: 400")
             return Response("MessageSid and From are required", status_code=400)
-        stored = await run_in_threadpool(store_inbound, deps, sid, sender, params)
+        try:
+            stored = await run_in_threadpool(store_inbound, deps, sid, sender, params)
+        except SQLAlchemyError as exc:
+            return not_stored("inbound", sid, exc)
         if stored:
             deps.on_stored()
         return twiml()
@@ -102,13 +105,24 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
         params = await signed_params(request)
         if isinstance(params, Response):
             return params
-        sid, state = params.get("MessageSid"), params.get("MessageStatus")
+        sid, state = storable(params.get("MessageSid", ""))[:64], params.get("MessageStatus")
         if not sid or not state:
             return Response("MessageSid and MessageStatus are required", status_code=400)
-        await run_in_threadpool(store_status, deps, sid, state, params.get("ErrorCode"))
+        try:
+            await run_in_threadpool(store_status, deps, sid, state, params.get("ErrorCode"))
+        except SQLAlchemyError as exc:
+            return not_stored("status", sid, exc)
         return Response(status_code=204)
 
     return router
+
+
+def not_stored(what: str, sid: str, exc: SQLAlchemyError) -> Response:
+    """The database failed: Twilio gets a 503 (and retries or alerts), the log gets the sid
+    and the error's class only. No traceback: a database error quotes what it was storing,
+    and that is a phone number and a text."""
+    log.error("%s %s not stored: database error %s", what, sid[:64], type(exc).__name__)
+    return Response("Not stored, try again", status_code=503)
 
 
 def store_inbound(deps: GatewayDeps, sid: str, sender: str, params: dict[str, str]) -> bool:
@@ -143,10 +157,17 @@ def store_inbound(deps: GatewayDeps, sid: str, sender: str, params: dict[str, st
                 )
             )
     except IntegrityError:
+        if not _already_stored(deps, sid):
+            raise  # not the retry race: a real failure to store
         log.info("inbound %s stored concurrently by another request", sid)
         return False
     log.info("inbound %s from %s stored", sid, mask(phone))
     return True
+
+
+def _already_stored(deps: GatewayDeps, sid: str) -> bool:
+    with deps.db.session() as session:
+        return session.scalar(select(Message.id).where(Message.twilio_sid == sid[:64])) is not None
 
 
 def _engagement(session: Session, participant_id: int, now: datetime) -> None:
@@ -178,8 +199,9 @@ def store_status(deps: GatewayDeps, sid: str, state: str, error_code: str | None
         log.warning("message %d %s with error %s", message.id, state, error_code)
 
 
-def _int(value: str | None) -> int:
+def _int(value: str | None, most: int = 100) -> int:
+    """A count from a webhook field: odd or out-of-range values never reach the database."""
     try:
-        return max(int(value or 0), 0)
+        return min(max(int(value or 0), 0), most)
     except ValueError:
         return 0

@@ -11,15 +11,22 @@ pages, then a peer's texts, then the bot's replies, then outreach. Two lanes sen
 Senders claim due rows (SKIP LOCKED on PostgreSQL, so two senders never take the same row),
 keep each recipient's texts in order within a priority (a safety text may overtake a
 routine one, never the reverse), and never text an opted-out number.
+
+A claim is a lease: the batch's owner token and a time it lapses. The sender renews the
+lease of every row it still holds before each send (the heartbeat), sends only a row it
+still holds, and records an outcome only while it holds it; another sender reclaims a row
+only once its lease has lapsed, that is, once its sender has died or stalled. So however
+slow the carrier, a live sender's text is never sent twice.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session, aliased
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -46,7 +53,6 @@ log = logging.getLogger(__name__)
 OPTED_OUT_CODE = 21610  # the recipient replied STOP to this sender
 PERMANENT_CODES = {21211, 21214, 21408, 21604, 21606, 21612, 21614, 21617, OPTED_OUT_CODE}
 UNSENT = (MessageStatus.PENDING, MessageStatus.SENDING)
-STUCK_SENDING_AFTER = timedelta(minutes=2)
 CLAIM_SECONDS = 0.5  # the routine lane claims what pacing lets it send in this long
 
 
@@ -116,6 +122,7 @@ class OutboxSender:
         self.settings = settings
         self.clock = clock
         self.pace = SendPace(settings.send_rate_per_second)
+        self.lease = timedelta(seconds=settings.outbox_lease_seconds)
         self._sending_number = next(iter(settings.sender.values()))
         # twilio loads its Messages API lazily (about 0.2 s): pay that at start, not on the
         # first safety text after a restart.
@@ -127,24 +134,23 @@ class OutboxSender:
 
     def send_safety(self, limit: int = 20) -> int:
         """Safety replies and pages: sent at once, whatever routine texts are waiting."""
-        handled = 0
-        for message_id in self._claim(limit, safety=True):
-            self._send(message_id, paced=False)
-            handled += 1
-        return handled
+        token, claimed = self._claim(limit, safety=True)
+        for message_id in claimed:
+            self._send(message_id, token, paced=False)
+        return len(claimed)
 
     def send_routine(self, limit: int = 20) -> int:
         """Everything else, by priority, paced. Claims only what pacing lets it send in about
         half a second, so a claimed row never sits long (or looks stuck to another sender)."""
         batch = max(1, min(limit, int(self.settings.send_rate_per_second * CLAIM_SECONDS)))
-        handled = 0
-        for message_id in self._claim(batch, safety=False):
-            self._send(message_id, paced=True)
-            handled += 1
-        return handled
+        token, claimed = self._claim(batch, safety=False)
+        for message_id in claimed:
+            self._send(message_id, token, paced=True)
+        return len(claimed)
 
-    def _claim(self, limit: int, safety: bool) -> list[int]:
-        now = self.clock.now()
+    def _claim(self, limit: int, safety: bool) -> tuple[str, list[int]]:
+        """Lease due rows, and rows whose sender's lease lapsed, to a new batch token."""
+        now, token = self.clock.now(), secrets.token_hex(16)
         earlier = aliased(Message)
         blocked_by_earlier = exists().where(
             and_(
@@ -155,10 +161,10 @@ class OutboxSender:
                 earlier.id < Message.id,
             )
         )
-        stuck = and_(
-            Message.status == MessageStatus.SENDING,
-            Message.updated_at < now - STUCK_SENDING_AFTER,
+        lapsed = (Message.lease_until < now) | (  # no lease: claimed before leases existed
+            Message.lease_until.is_(None) & (Message.updated_at < now - self.lease)
         )
+        stuck = and_(Message.status == MessageStatus.SENDING, lapsed)
         due = and_(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
         lane = Message.priority == Priority.SAFETY if safety else Message.priority > Priority.SAFETY
         query = (
@@ -175,29 +181,67 @@ class OutboxSender:
                 row.status = MessageStatus.SENDING
                 row.attempts += 1
                 row.updated_at = now
-            return [row.id for row in rows]
+                row.lease_owner, row.lease_until = token, now + self.lease
+            return token, [row.id for row in rows]
 
-    def _send(self, message_id: int, paced: bool) -> None:
+    def _heartbeat(self, token: str, message_id: int) -> bool:
+        """Renew the lease on every row this batch still holds; True if `message_id` is one."""
+        now = self.clock.now()
+        held = and_(Message.lease_owner == token, Message.status == MessageStatus.SENDING)
         with self.db.session() as session:
-            message = session.get_one(Message, message_id)
-            if is_opted_out(session, message.phone) and (
-                message.kind != MessageKind.OPT_OUT_CONFIRMATION
-            ):
-                message.status = MessageStatus.SUPPRESSED
-                log.info("outbox: message %d suppressed, recipient opted out", message.id)
-                return
-            if message.send_before is not None and self.clock.now() >= message.send_before:
-                message.status = MessageStatus.SUPPRESSED
-                message.error_message = "too late to send politely"
-                log.info("outbox: message %d suppressed, past its send-before time", message.id)
+            session.execute(
+                update(Message)
+                .where(held)
+                .values(lease_until=now + self.lease)
+                .execution_options(synchronize_session=False)
+            )
+            still = session.scalar(select(Message.id).where(held, Message.id == message_id))
+        if still is None:
+            log.warning("outbox: message %d: lease lost to another sender, not sent", message_id)
+        return still is not None
+
+    def _held(self, session: Session, message_id: int, token: str) -> Message | None:
+        query = select(Message).where(
+            Message.id == message_id,
+            Message.lease_owner == token,
+            Message.status == MessageStatus.SENDING,
+        )
+        if self.db.is_postgres:
+            query = query.with_for_update()
+        return session.scalar(query)
+
+    def _send(self, message_id: int, token: str, paced: bool) -> None:
+        with self.db.session() as session:
+            message = self._held(session, message_id, token)
+            if message is None:
+                return  # reclaimed by another sender while this batch waited
+            if self._suppressed(session, message):
+                message.lease_owner = message.lease_until = None
                 return
             to, body = message.phone, message.body
         if paced:
             self.pace.wait(self._sending_number)
         else:
             self.pace.reserve(self._sending_number)  # counted, never waited for
+        if not self._heartbeat(token, message_id):
+            return
         outcome = self._deliver(message_id, to, body)
-        self._record(message_id, outcome)
+        self._record(message_id, token, outcome)
+
+    def _suppressed(self, session: Session, message: Message) -> bool:
+        """Never sent: an opted-out number (bar the one confirmation), or too late."""
+        if is_opted_out(session, message.phone) and (
+            message.kind != MessageKind.OPT_OUT_CONFIRMATION
+        ):
+            message.status = MessageStatus.SUPPRESSED
+            log.info("outbox: message %d suppressed, recipient opted out", message.id)
+            return True
+        if message.send_before is not None and self.clock.now() >= message.send_before:
+            message.status = MessageStatus.SUPPRESSED
+            message.error_message = "too late to send politely"
+            log.info("outbox: message %d suppressed, past its send-before time", message.id)
+            return True
+        return False
 
     def _deliver(self, message_id: int, to: str, body: str) -> SendOutcome:
         try:
@@ -220,10 +264,16 @@ class OutboxSender:
         log.info("outbox: message %d accepted as %s", message_id, sent.sid)
         return SendOutcome(MessageStatus.QUEUED, sid=sent.sid)
 
-    def _record(self, message_id: int, outcome: SendOutcome) -> None:
+    def _record(self, message_id: int, token: str, outcome: SendOutcome) -> None:
         now = self.clock.now()
         with self.db.session() as session:
-            message = session.get_one(Message, message_id)
+            message = self._held(session, message_id, token)
+            if message is None:
+                log.error(
+                    "outbox: message %d: lease lost mid-send, outcome not recorded", message_id
+                )
+                return
+            message.lease_owner = message.lease_until = None
             message.error_code = outcome.error_code
             message.error_message = outcome.error_message
             if outcome.sid:
@@ -270,7 +320,7 @@ def apply_status_callback(
         return message
     if STATUS_RANK.get(new, 0) >= STATUS_RANK.get(message.status, 0):
         message.status = new
-    if error_code and error_code.isdigit():
+    if error_code and error_code.isascii() and error_code.isdigit() and len(error_code) <= 9:
         message.error_code = int(error_code)
         if int(error_code) == OPTED_OUT_CODE and not is_opted_out(session, message.phone):
             session.add(OptOut(phone=message.phone, source="carrier"))

@@ -14,12 +14,16 @@ from bot.engine import RasaEngine, nlu_within
 from bot.turn_pool import TurnPool
 from bot.turns import TurnProcessor
 from console import ConsoleDeps, build_console_router
+from console.routes import body_limits as console_body_limits
 from escalation.escalate import Escalator, policy_from
 from escalation.lane import SafetyLane
+from messaging.body_limit import BodyLimit, LimitBodies
 from messaging.gateway import GatewayDeps, build_gateway_router
 from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
+from messaging.sandbox.phone import MAX_SANDBOX_BYTES
 from messaging.twilio_client import build_twilio_client
+from messaging.webhooks import MAX_WEBHOOK_BYTES
 from outreach.scheduler import Scheduler
 from peerline.loops import Loop
 from records.clock import Clock, SystemClock
@@ -126,6 +130,14 @@ class Peerline:
         self.db.dispose()
 
 
+# Every body is counted as it streams in and refused past its limit (messaging/body_limit.py).
+BODY_LIMITS = [
+    BodyLimit("/sms/", MAX_WEBHOOK_BYTES),
+    BodyLimit("/sandbox/", MAX_SANDBOX_BYTES),
+    *console_body_limits(),
+]
+
+
 def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool = True) -> FastAPI:
     peerline = Peerline(settings, clock or SystemClock())
 
@@ -138,6 +150,7 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
         peerline.stop()
 
     app = FastAPI(title="peerline", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(LimitBodies, limits=BODY_LIMITS)
     app.state.peerline = peerline
     deps = GatewayDeps(
         settings, peerline.db, peerline.clock, peerline.safety_loop.wake, peerline.wake_outbox

@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi import FastAPI
+from hypothesis import settings as hypothesis_settings
 
 from messaging.sandbox import Sandbox, create_sandbox_app
 from peerline.app import Peerline, create_app
@@ -24,6 +25,12 @@ from records.settings import Settings
 from tests.support.servers import serve_in_thread
 
 collect_ignore = ["actions", "nlu"]  # run by the engine environment (scripts/test.sh)
+
+# Fuzzing (tests/messaging/test_fuzz.py): a short run in the suite, a long one from `make
+# bench` (`--hypothesis-profile=long`).
+hypothesis_settings.register_profile("suite", max_examples=40, deadline=None)
+hypothesis_settings.register_profile("long", max_examples=1000, deadline=None)
+hypothesis_settings.load_profile("suite")
 
 PG_ADMIN_URL = os.environ.get("PEERLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ACCOUNT_SID = "AC" + "1" * 32

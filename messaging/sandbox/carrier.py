@@ -27,12 +27,14 @@ from twilio.request_validator import RequestValidator
 from messaging import segments
 from messaging.sandbox.shapes import (
     API_VERSION,
+    CALLBACK_REFUSED,
     DEFAULT_ERROR_CODES,
     PhoneSendResult,
     SandboxMessage,
     TwilioError,
     e164,
     inbound_params,
+    is_loopback_url,
     message_json,
     new_sid,
 )
@@ -236,12 +238,12 @@ class Sandbox:
                 f"The concatenated message body exceeds the {self.max_body_chars} character limit."
             )
             return TwilioError(400, 21617, msg)
-        to_number = e164(to)
+        to_number, callback = e164(to), first("StatusCallback")
         if to_number is None:
             return TwilioError(400, 21211, "Invalid 'To' Phone Number")
-        return self._record_outbound(
-            to_number, sender, body or "", len(media), first("StatusCallback")
-        )
+        if callback and not is_loopback_url(callback):
+            return TwilioError(400, 21609, CALLBACK_REFUSED)
+        return self._record_outbound(to_number, sender, body or "", len(media), callback)
 
     def _sender(
         self, from_: str | None, service: str | None

@@ -4,7 +4,10 @@ and peers practise on it before go-live."""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -14,6 +17,7 @@ from messaging.sandbox.carrier import Sandbox
 from messaging.sandbox.shapes import e164, thread_item
 
 PHONE_BODY_LIMIT = 4000  # the phone page refuses more (Twilio joins at most 1600)
+MAX_SANDBOX_BYTES = 64 * 1024  # any sandbox request body: a text and its fields
 _HERE = Path(__file__).parent
 _STATIC = {"sandbox.js": "text/javascript", "sandbox.css": "text/css"}
 _PAGE_HEADERS = {
@@ -59,9 +63,23 @@ def _bad_request(detail: str) -> JSONResponse:
     return JSONResponse({"ok": False, "error": detail}, status_code=400)
 
 
+TOKEN_HEADER = "X-Sandbox-Token"  # set by the page's script; a cross-site form cannot
+
+
+def same_site_send(request: Request, token: str) -> bool:
+    """The send came from the phone page: it carries the page's token in a header (which a
+    cross-site form cannot set, and a cross-site script cannot read), and any Origin is ours."""
+    sent = request.headers.get(TOKEN_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), token.encode()):
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host", "")
+
+
 def build_phone_router(sandbox: Sandbox) -> APIRouter:
     """The phone page, its send and thread endpoints, and its static files."""
     router = APIRouter(tags=["sandbox"])
+    token = secrets.token_urlsafe(24)  # one per running sandbox; only its page shows it
 
     @router.get("/phone", name="sandbox_phone")
     async def phone_page(request: Request, number: str | None = None) -> Response:
@@ -70,6 +88,7 @@ def build_phone_router(sandbox: Sandbox) -> APIRouter:
             return _bad_request("not a phone number")
         context = {
             "number": phone,
+            "token": token,
             "program_number": sandbox.program_number,
             "send_url": request.url_for("sandbox_phone_send").path,
             "thread_url": request.url_for("sandbox_phone_thread").path,
@@ -83,6 +102,9 @@ def build_phone_router(sandbox: Sandbox) -> APIRouter:
 
     @router.post("/phone/send", name="sandbox_phone_send")
     async def phone_send(request: Request) -> Response:
+        if not same_site_send(request, token):
+            error = {"ok": False, "error": "send from the sandbox phone page"}
+            return JSONResponse(error, status_code=403)
         fields = await _phone_input(request)
         phone = _phone_or_none(str(fields.get("number") or ""))
         body = str(fields.get("body") or "")

@@ -4,11 +4,13 @@ carrier's behaviour so each can be read against Twilio's documentation on its ow
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi.responses import JSONResponse
 
@@ -18,6 +20,27 @@ API_VERSION = "2010-04-01"
 DEFAULT_ERROR_CODES = {401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
 
 Direction = Literal["inbound", "outbound-api"]
+CALLBACK_REFUSED = (
+    "The sandbox calls back loopback addresses only (127.0.0.0/8, ::1, localhost): "
+    "a fake carrier must not be made to post to other hosts."
+)
+
+
+def is_loopback_url(url: str) -> bool:
+    """An http(s) URL whose host is this machine, so a callback cannot reach anywhere else."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https"):
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,12 @@ class Message(Base):
     segments: Mapped[int] = mapped_column(Integer, default=1)
     truncated: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(
+        String(32), comment="outbound: the sender holding this row while it is sending"
+    )
+    lease_until: Mapped[datetime | None] = mapped_column(
+        comment="outbound: the sender's hold lapses then, unless renewed; then reclaimable"
+    )
     next_attempt_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(
         Integer, default=Priority.REPLY, server_default="2", comment="outbound: 0 is sent first"

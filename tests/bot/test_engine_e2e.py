@@ -17,7 +17,7 @@ from records.models import Direction, Message, MessageKind, TurnStatus
 from records.participants import enrol
 from tests.conftest import RunningApp
 from tests.support.proxy import SwitchableProxy
-from tests.support.twilio import inbound_params, signed_post
+from tests.support.twilio import inbound_params, phone_send, signed_post
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.engine
@@ -177,9 +177,7 @@ def test_the_sandbox_phone_page_round_trip(
     )
     page = httpx.get(f"{demo.url}/sandbox/phone", params={"number": SAM})
     assert page.status_code == 200 and "<form" in page.text
-    sent = httpx.post(
-        f"{demo.url}/sandbox/phone/send", data={"number": SAM, "body": "hi"}, timeout=20
-    )
+    sent = phone_send(demo.url, data={"number": SAM, "body": "hi"}, timeout=20)
     assert sent.status_code < 300, sent.text
 
     def reply() -> list[dict[str, object]]:

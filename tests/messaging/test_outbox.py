@@ -12,7 +12,7 @@ from messaging import segments
 from messaging.outbox import OutboxSender, enqueue
 from messaging.sandbox import Sandbox
 from messaging.twilio_client import build_twilio_client
-from records.clock import ManualClock
+from records.clock import Clock, ManualClock
 from records.db import Database
 from records.models import Message, MessageKind, MessageStatus, OptOut
 from records.settings import Settings
@@ -40,7 +40,7 @@ def sender(db: Database, settings: Settings, clock: ManualClock) -> OutboxSender
 
 def queue(
     db: Database,
-    clock: ManualClock,
+    clock: Clock,
     phone: str,
     body: str,
     kind: MessageKind = MessageKind.REPLY,

@@ -29,6 +29,7 @@ from records.settings import (
     Settings,
 )
 from tests.support.servers import serve_in_thread
+from tests.support.twilio import phone_send
 
 PERSON = "+12125550101"
 OTHER_PERSON = "+12125550102"
@@ -324,9 +325,7 @@ def test_phone_page_refuses_a_number_that_is_markup(world: World) -> None:
 
 
 def test_phone_send_posts_a_signed_twilio_webhook(world: World) -> None:
-    answer = httpx.post(
-        f"{world.sandbox_url}/sandbox/phone/send", json={"number": PERSON, "body": "hey 👋"}
-    )
+    answer = phone_send(world.sandbox_url, json={"number": PERSON, "body": "hey 👋"})
 
     assert answer.json() | {"sid": "-"} == {
         "ok": True,
@@ -344,10 +343,7 @@ def test_phone_send_posts_a_signed_twilio_webhook(world: World) -> None:
 
 
 def test_phone_send_with_a_picture_carries_media_fields(world: World) -> None:
-    httpx.post(
-        f"{world.sandbox_url}/sandbox/phone/send",
-        data={"number": PERSON, "body": "", "media": "1"},
-    )
+    phone_send(world.sandbox_url, data={"number": PERSON, "body": "", "media": "1"})
 
     [hook] = world.receiver.to("/sms/inbound")
     assert signed_ok(hook) and hook.params["NumMedia"] == "1"
@@ -357,11 +353,10 @@ def test_phone_send_with_a_picture_carries_media_fields(world: World) -> None:
 
 def test_phone_send_reports_a_failing_or_missing_gateway(world: World) -> None:
     world.receiver.status_code = 500
-    url = f"{world.sandbox_url}/sandbox/phone/send"
-    failing = httpx.post(url, json={"number": PERSON, "body": "hello?"}).json()
+    failing = phone_send(world.sandbox_url, json={"number": PERSON, "body": "hello?"}).json()
     world.sandbox.webhook_url, saved = "http://127.0.0.1:9/sms/inbound", world.sandbox.webhook_url
     try:
-        missing = httpx.post(url, json={"number": PERSON, "body": "anyone?"}).json()
+        missing = phone_send(world.sandbox_url, json={"number": PERSON, "body": "anyone?"}).json()
     finally:
         world.sandbox.webhook_url = saved
 
@@ -372,7 +367,7 @@ def test_phone_send_reports_a_failing_or_missing_gateway(world: World) -> None:
 
 def test_thread_has_both_directions_in_order_for_one_number(world: World) -> None:
     client = build_twilio_client(world.settings())
-    httpx.post(f"{world.sandbox_url}/sandbox/phone/send", json={"number": PERSON, "body": "one"})
+    phone_send(world.sandbox_url, json={"number": PERSON, "body": "one"})
     client.messages.create(to=PERSON, from_=SANDBOX_FROM_NUMBER, body="<b>two</b>")
     client.messages.create(to=OTHER_PERSON, from_=SANDBOX_FROM_NUMBER, body="someone else")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -39,3 +40,13 @@ def signed_post(
         signature = RequestValidator(auth_token).compute_signature(url, params)
     headers: dict[str, Any] = {"X-Twilio-Signature": signature} if signature else {}
     return httpx.post(url, data=params, headers=headers, timeout=10)
+
+
+def phone_send(base_url: str, timeout: float = 10, **payload: Any) -> httpx.Response:
+    """Send from the sandbox phone page as its script does: the page's token in a header.
+    `payload` is `json=...` or `data=...` for the send."""
+    page = httpx.get(f"{base_url}/sandbox/phone", timeout=timeout)
+    token = re.search(r'data-token="([^"]+)"', page.text)
+    assert token, "the phone page carries its send token"
+    headers = {"X-Sandbox-Token": token.group(1)}
+    return httpx.post(f"{base_url}/sandbox/phone/send", headers=headers, timeout=timeout, **payload)

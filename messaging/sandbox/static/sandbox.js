@@ -98,7 +98,11 @@
     try {
       const response = await fetch(root.dataset.sendUrl, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          "X-Sandbox-Token": root.dataset.token,
+        },
         body: JSON.stringify({ number: number, body: body, media: media }),
       });
       const result = await response.json().catch(() => ({}));
