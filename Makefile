@@ -1,5 +1,5 @@
 # peerline: `make demo` to try it, `make test` to check it. Both set up what they need.
-.PHONY: setup train demo test validate eval bench screen-model lint format typecheck clean
+.PHONY: setup train demo test validate eval bench screen-model engine-trust lint format typecheck clean
 
 setup:
 	@bash scripts/setup.sh
@@ -21,6 +21,9 @@ eval: train
 
 screen-model: setup
 	@.venv/bin/python scripts/train_screen_model.py
+
+engine-trust: train
+	@.venv/bin/python scripts/calibrate_engine.py
 
 bench: train
 	@.venv/bin/python -m scripts.bench_screen

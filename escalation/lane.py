@@ -74,6 +74,18 @@ class SafetyLane:
         self._waiting = threading.BoundedSemaphore(SECOND_OPINION_BACKLOG)
         self.on_screened: Callable[[], None] = lambda: None  # wakes the conversation lane
         self._failures: dict[int, int] = {}  # text id -> failed settles (retried each step)
+        self._asking = 0  # second opinions submitted and not yet finished
+        self._asking_lock = threading.Lock()
+
+    @property
+    def opinions_pending(self) -> int:
+        """Engine second opinions still to come (a test waits for them to settle)."""
+        with self._asking_lock:
+            return self._asking
+
+    def _count_asking(self, change: int) -> None:
+        with self._asking_lock:
+            self._asking += change
 
     def warm(self) -> None:
         """Load the learned layer's encoder now, so the first crisis text does not wait ~1 s
@@ -211,9 +223,11 @@ class SafetyLane:
         if not self._waiting.acquire(blocking=False):
             log.warning("screen: engine second opinion skipped for text %d (backlog)", arrival.id)
             return
+        self._count_asking(+1)
         try:
             self._opinions.submit(self._second_opinion, arrival, decision)
         except RuntimeError:  # shut down
+            self._count_asking(-1)
             self._waiting.release()
 
     def _second_opinion(self, arrival: Arrival, decision: Decision) -> None:
@@ -230,6 +244,7 @@ class SafetyLane:
         except Exception:
             log.exception("screen: engine second opinion failed for text %d", arrival.id)
         finally:
+            self._count_asking(-1)
             self._waiting.release()
 
 

@@ -62,6 +62,8 @@ KIND_OF_REASON: dict[str, ReplyKind] = {
     "reads_as_suicide": ReplyKind.SUICIDE,
     "reads_as_overdose_risk": ReplyKind.USE,
     "reads_as_possible_emergency": ReplyKind.GENERAL,
+    # the engine read an overdose, too unsure for an emergency (escalation/screen/context.py)
+    "possible_overdose": ReplyKind.GENERAL,
 }
 _ORDER = list(ReplyKind)
 

@@ -15,7 +15,8 @@ raised):
 3. idioms ("this traffic is killing me", "overdosed on netflix") are removed before the
    urgent and emergency patterns run; time words turn a told-as-history event ("my cousin
    overdosed last year") into a support-level note;
-4. the engine's risk intent raises the level when its confidence clears a threshold;
+4. the engine's risk intent raises the level when its confidence clears the threshold
+   calibrated for that intent (`engine_trust`, `engine_thresholds.json`);
 5. the question the bot just asked turns a bare "yes" into a disclosure.
 
 Modules: `lexicon` (the data file's loader), `normalise`, `patterns` (compiled tables),
@@ -35,14 +36,13 @@ from escalation.screen.compound import (
     using_alone,
     veiled_finality,
 )
-from escalation.screen.context import ENGINE_CONFIDENCE_THRESHOLD, context_reason, engine_reason
+from escalation.screen.context import context_reason, engine_reason
 from escalation.screen.decision import Decision, Hit, Reason, ScreenContext
 from escalation.screen.lexicon import Level
 from escalation.screen.normalise import normalise
 from escalation.screen.reading import reason_for, risk_hits, support_hits
 
 __all__ = [
-    "ENGINE_CONFIDENCE_THRESHOLD",
     "Decision",
     "Level",
     "Reason",

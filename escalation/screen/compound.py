@@ -22,6 +22,7 @@ from escalation.screen.patterns import (
     NOT_WEAPON_USE,
     NOW,
     OPIOID_OR_MOUD,
+    PLAN_TO_USE,
     RECENT,
     RECENTLY,
     RELEASE,
@@ -34,7 +35,14 @@ from escalation.screen.patterns import (
     USING_ALONE,
     WEAPON,
 )
-from escalation.screen.reading import clause_before, negated, neutralise_idioms, relabel, window
+from escalation.screen.reading import (
+    clause_before,
+    negated,
+    neutralise_idioms,
+    relabel,
+    resisted,
+    window,
+)
 
 
 def _current_use(hits: list[Hit]) -> list[Hit]:
@@ -114,7 +122,8 @@ def _history_only(text: str, hit: Hit) -> bool:
 def low_tolerance(text: str, hits: list[Hit]) -> list[Hit]:
     """Release from jail, detox or rehab, or a long break, then use: tolerance is gone."""
     plain = neutralise_idioms(text)
-    use = [h for h in hits if h.code in {"return_to_use", "high_craving", "fentanyl"}]
+    # A craving the text says was resisted ("wanted to | but i didnt") is not a use.
+    use = [h for h in hits if h.code in _USE_CODES and not resisted(plain, h)]
     found: list[Hit] = []
     for m in TOLERANCE_LOW.finditer(plain):
         found.append(Hit("low_tolerance", Level.URGENT, m.start(), m.end(), m.group(0)))
@@ -124,7 +133,7 @@ def low_tolerance(text: str, hits: list[Hit]) -> list[Hit]:
             continue
         if use or RECENTLY.search(window(plain, hit, size=6)):
             found.append(hit)
-    if use:
+    if use or _plans_to_use(plain):
         for m in TOLERANCE.finditer(plain):
             found.append(Hit("low_tolerance", Level.URGENT, m.start(), m.end(), m.group(0)))
     found = [h for h in found if not negated(plain, h) and not _history_only(plain, h)]
@@ -144,6 +153,15 @@ def low_tolerance(text: str, hits: list[Hit]) -> list[Hit]:
 
 
 _USE_CODES = frozenset({"return_to_use", "high_craving", "fentanyl"})
+
+
+def _plans_to_use(text: str) -> bool:
+    """'gonna do it', not 'not gonna use': a plan to use that no negation cancels."""
+    plans = (
+        Hit("plan", Level.URGENT, m.start(), m.end(), m.group(0))
+        for m in PLAN_TO_USE.finditer(text)
+    )
+    return any(not negated(text, plan) for plan in plans)
 
 
 def moud_stopped_to_use(text: str) -> list[Hit]:

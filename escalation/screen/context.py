@@ -1,10 +1,13 @@
 """The two readings from outside the text: the engine's NLU intent (it may only raise the
-level, and only when confident) and the question the bot just asked (a bare "yes" to
-"any use since we talked?" is a disclosure)."""
+level, and only from the confidence calibrated for that intent, `engine_trust`) and the
+question the bot just asked (a bare "yes" to "any use since we talked?" is a disclosure)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from escalation.screen.decision import Reason, ScreenContext
+from escalation.screen.engine_trust import TRUST, Trust
 from escalation.screen.lexicon import Level
 from escalation.screen.patterns import (
     AFFIRMATIVE,
@@ -18,22 +21,37 @@ from escalation.screen.patterns import (
     USE_QUESTIONS,
 )
 
-# An engine intent below this confidence is ignored: Rasa's DIET often gives a risk
-# intent ~0.3-0.5 to ordinary messages, and the lexicon already covers the clear cases.
-ENGINE_CONFIDENCE_THRESHOLD = 0.6
+# An emergency intent read with too little confidence for an emergency is an urgent
+# "possible" reading: a peer looks now, and the reply is not a rescue script.
+POSSIBLE = {"overdose_now": "possible_overdose", "suicide_imminent": "suicidal_thoughts"}
 
 # --- engine and context ------------------------------------------------------------------
 
 
-def engine_reason(context: ScreenContext) -> tuple[Level, Reason] | None:
-    """The engine may only raise the level, and only when it is confident."""
-    mapped = ENGINE_INTENTS.get((context.engine_intent or "").strip().lower())
+def engine_reason(
+    context: ScreenContext, trust: Mapping[str, Trust] | None = None
+) -> tuple[Level, Reason] | None:
+    """The engine may only raise the level, and only where its reading is calibrated as
+    precise: an emergency only from its intent's `emergency_from`, urgent from
+    `raise_from`, nothing below (or for an intent the file does not trust)."""
+    intent = (context.engine_intent or "").strip().lower()
+    mapped, limits = ENGINE_INTENTS.get(intent), (TRUST if trust is None else trust).get(intent)
     confidence = context.engine_confidence
-    if mapped is None or confidence is None or confidence < ENGINE_CONFIDENCE_THRESHOLD:
+    if mapped is None or limits is None or confidence is None:
         return None
     level, code = mapped
     detail = f"engine intent {context.engine_intent} at {confidence:.2f}"
+    if level == Level.EMERGENCY and _reaches(confidence, limits.emergency_from):
+        return level, Reason(code, detail)
+    if not _reaches(confidence, limits.raise_from):
+        return None
+    if level == Level.EMERGENCY:
+        return Level.URGENT, Reason(POSSIBLE.get(code, code), f"{detail}, not an emergency")
     return level, Reason(code, detail)
+
+
+def _reaches(confidence: float, threshold: float | None) -> bool:
+    return threshold is not None and confidence >= threshold
 
 
 def context_reason(text: str, context: ScreenContext) -> tuple[Level, Reason] | None:

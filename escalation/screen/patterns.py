@@ -115,6 +115,17 @@ INTENT_BEFORE = _compile(
     r"on|tonight im|im finally|finally gonna|gonna go|want to go|time to)\W*$"
 )
 DESIRE_BEFORE = _compile(rf"\b(?:{lx.DESIRE})\b(?: \w+){{0,2}} ?$")
+NEGATED_ACT = _compile(rf"^{lx.NEGATED_ACTS}")
+RESISTED = _compile(rf"^[^|]{{0,60}}\| (?:{lx.RESISTED})")
+# A drug named in a list a negated use verb governs: "didnt use heroin or fent".
+DRUG_WORD = _compile(
+    rf"(?:{lx.OPIOIDS}|{lx.BENZOS}|{lx.STIMULANTS}|{lx.ALCOHOL}|{lx.STRONG_DRUGS}|{lx.MOUD})"
+)
+USE_VERB = _compile(rf"(?:{lx.USE_VERBS})")
+IF_SOMEONE = _compile(lx.IF_SOMEONE)
+PLAN_TO_USE = _compile(lx.PLAN_TO_USE)
+ASKING = _compile(lx.ASKING)
+HYPOTHETICAL_NOW = _compile(lx.HYPOTHETICAL_NOW)
 TRAILING_NO = _compile(
     r"^ ?\|? ?(?:no|none|nope|nah|zero|0|negative|never|not today|na)(?= ?\||$| (?:mood|"
     r"craving|cravings|dose|meds|use|sleep|took|med|sleeping|stress))"

@@ -11,24 +11,30 @@ from escalation.screen import lexicon as lx
 from escalation.screen.decision import Hit, Reason
 from escalation.screen.lexicon import Level, Rule
 from escalation.screen.patterns import (
+    ASKING,
     CLAUSE_OPENER,
     DEATH,
     DESIRE_BEFORE,
+    DRUG_WORD,
     FELT_LIKE,
     FIRST_PERSON,
     GRIEF,
+    HYPOTHETICAL_NOW,
     IDIOMS,
+    IF_SOMEONE,
     IMMINENT,
     INTENT_BEFORE,
     JOKE_CAUSE,
     JOKE_WORDS,
     LAUGH,
+    NEGATED_ACT,
     NOT_IMMINENT,
     NOW,
     PROXY,
     RECENT,
     REMOTE,
     REMOTE_TIME,
+    RESISTED,
     RISK_RULES,
     SAID,
     SOMEONE_ELSE,
@@ -36,6 +42,7 @@ from escalation.screen.patterns import (
     SUPPLIED,
     SUPPORT_RULES,
     TRAILING_NO,
+    USE_VERB,
 )
 
 
@@ -59,7 +66,9 @@ def clause_before(text: str, start: int) -> list[str]:
 
 
 def negated(text: str, hit: Hit) -> bool:
-    """A negator close before a hit, in its clause, cancels it ("i did not use").
+    """A negation whose scope holds the hit cancels it: a negator close before it in its
+    clause ("i did not use"), one inside it before the act ("i havent used"), or a negated
+    use verb over the list it governs ("didnt use heroin or fent").
 
     Close means at most two content words in between; filler such as "had a single
     thought about" does not count, so "havent had a single thought about hurting myself"
@@ -69,8 +78,14 @@ def negated(text: str, hit: Hit) -> bool:
         return False
     if TRAILING_NO.search(text[hit.end :]):
         return True
-    clause = clause_before(text, hit.start)[-8:]
-    following = [*clause, *hit.snippet.split()]
+    if _denied_inside(hit) or _in_denied_list(text, hit):
+        return True
+    return _negator_before(clause_before(text, hit.start), hit.snippet.split())
+
+
+def _negator_before(words: list[str], snippet: list[str]) -> bool:
+    clause = words[-8:]
+    following = [*clause, *snippet]
     for i, word in enumerate(clause):
         if word not in lx.NEGATORS or not _close(clause[i + 1 :]):
             continue
@@ -81,6 +96,48 @@ def negated(text: str, hit: Hit) -> bool:
             continue
         return True
     return False
+
+
+def _denied_inside(hit: Hit) -> bool:
+    """A negator inside the match, right before the act it denies: "i havent used", "i
+    didnt slip". Only a use or relapse verb counts, so "hes not breathing" stays."""
+    if hit.rule is None or hit.code not in _USE_RISKS:
+        return False
+    words = hit.snippet.split()
+    return any(
+        word in lx.NEGATORS and NEGATED_ACT.match(" ".join(words[i + 1 :]))
+        for i, word in enumerate(words[:-1])
+    )
+
+
+def _in_denied_list(text: str, hit: Hit) -> bool:
+    """The scope of a negated use verb runs over the things it lists: in "i didnt use heroin
+    or fent or anything", "fent" is denied too. The list must be unbroken in one clause."""
+    words = clause_before(text, hit.start)
+    listed = 0
+    while (
+        words
+        and listed < 10
+        and (words[-1] in lx.NEGATION_LIST_WORDS or DRUG_WORD.fullmatch(words[-1]))
+    ):
+        words.pop()
+        listed += 1
+    if not listed or not words or not USE_VERB.fullmatch(words[-1]):
+        return False
+    verb = words.pop()
+    return _negator_before(words, [verb])
+
+
+def resisted(text: str, hit: Hit) -> bool:
+    """A use the next clause says did not happen: "wanted to so bad | but i didnt" is a
+    craving, not a relapse. Never a suicidal thought: thinking it is the risk."""
+    return hit.code in _ACT_CODES and bool(RESISTED.search(text[hit.end :]))
+
+
+_ACT_CODES = frozenset({"return_to_use", "high_craving"})
+# Risks that are a use: a negator before the act inside them denies them ("i havent used");
+# in others it is the risk itself ("didnt take my dose" is a missed dose).
+_USE_RISKS = _ACT_CODES | {"using_alone", "polysubstance", "fentanyl"}
 
 
 def _close(between: list[str]) -> bool:
@@ -224,12 +281,28 @@ def _others_use(text: str, hit: Hit) -> Hit:
     return hit
 
 
+def _hypothetical(text: str, hit: Hit) -> bool:
+    """An overdose or a 911 call asked about for nobody in particular ("if someone is
+    overdosing do i call 911 first") is a question, not an event: the "if someone" comes
+    before it, or anywhere in a clause asked as a question. A now word keeps it."""
+    if hit.code not in _OVERDOSE_CODES:
+        return False
+    clause = _clause(text, hit)
+    if HYPOTHETICAL_NOW.search(clause):
+        return False
+    before = text[: hit.start].rsplit("|", 1)[-1]
+    return bool(IF_SOMEONE.search(before) or (ASKING.search(clause) and IF_SOMEONE.search(clause)))
+
+
 def risk_hits(text: str) -> list[Hit]:
-    """Urgent and emergency hits that survive idioms, negation, desire and time."""
+    """Urgent and emergency hits that survive idioms, negation, desire, time and "what if"."""
     plain = neutralise_idioms(text)
     hits: list[Hit] = []
     for hit in _matches(plain, RISK_RULES):
-        if negated(plain, hit) or _joking(plain, hit):
+        if negated(plain, hit) or _joking(plain, hit) or _hypothetical(plain, hit):
+            continue
+        if resisted(plain, hit):
+            hits.append(relabel(hit, "high_craving", Level.SUPPORT))
             continue
         hits.append(_imminent(plain, _timed(plain, _desired(plain, _others_use(plain, hit)))))
     return hits

@@ -21,6 +21,8 @@ import pytest
 from escalation import learned, triage
 from escalation.learned import Reading
 from escalation.screen import Level, Reason, ScreenContext
+from escalation.screen import context as screen_context
+from escalation.screen.engine_trust import Trust
 
 ROOT = Path(__file__).resolve().parents[2]
 RETRAIN = "make screen-model"
@@ -139,10 +141,13 @@ def test_a_confident_no_lowers_only_a_lexicon_urgent_reading(level: Level) -> No
     assert triage.with_reading(lexical, None) == lexical  # abstaining changes nothing
 
 
-def test_nothing_lowers_what_the_bot_asked_or_the_engine_said() -> None:
+def test_nothing_lowers_what_the_bot_asked_or_the_engine_said(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Whatever the learned layer thinks, a 'yes' to the use question stays urgent."""
     context = ScreenContext(last_question="use")
     assert triage.decide("yes", context).level >= Level.URGENT
+    monkeypatch.setattr(screen_context, "TRUST", {"risk_suicidal": Trust(raise_from=0.9)})
     engine = ScreenContext(engine_intent="risk_suicidal", engine_confidence=0.97)
     assert triage.decide("idk anymore", engine).level >= Level.URGENT
 

@@ -13,13 +13,28 @@ from pathlib import Path
 import pytest
 
 from escalation.screen import (
-    ENGINE_CONFIDENCE_THRESHOLD,
     Decision,
     Level,
     ScreenContext,
     normalise,
     screen,
 )
+from escalation.screen import context as screen_context
+from escalation.screen.engine_trust import Trust
+
+# The engine's calibrated trust is data (engine_thresholds.json); these tests fix their own.
+TRUSTED = {
+    "risk_overdose_now": Trust(raise_from=0.6, emergency_from=0.9),
+    "risk_suicidal": Trust(raise_from=0.6),
+    "risk_return_to_use": Trust(raise_from=0.6),
+    "risk_using_alone": Trust(raise_from=0.6),
+}
+
+
+@pytest.fixture
+def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(screen_context, "TRUST", TRUSTED)
+
 
 LABELLED = Path(__file__).resolve().parents[2] / "data" / "safety" / "labelled.csv"
 
@@ -407,6 +422,7 @@ def test_idiom_lowers_only_its_own_words() -> None:
     assert screen("this traffic is killing me and i want to kill myself").escalate
 
 
+@pytest.mark.usefixtures("trusted")
 def test_idiom_cannot_lower_what_the_engine_raised() -> None:
     context = ScreenContext(engine_intent="risk_suicidal", engine_confidence=0.9)
     decision = screen("this traffic is killing me", context)
@@ -432,17 +448,20 @@ def test_history_and_grief_are_support_not_crisis() -> None:
         ("risk_using_alone", Level.URGENT),
     ],
 )
+@pytest.mark.usefixtures("trusted")
 def test_engine_raises(intent: str, level: Level) -> None:
     context = ScreenContext(engine_intent=intent, engine_confidence=0.95)
     assert screen("ok", context).level == level
 
 
-@pytest.mark.parametrize("confidence", [None, 0.0, ENGINE_CONFIDENCE_THRESHOLD - 0.01])
+@pytest.mark.usefixtures("trusted")
+@pytest.mark.parametrize("confidence", [None, 0.0, 0.59])
 def test_engine_below_threshold_is_ignored(confidence: float | None) -> None:
     context = ScreenContext(engine_intent="risk_overdose_now", engine_confidence=confidence)
     assert screen("ok", context).level == Level.NONE
 
 
+@pytest.mark.usefixtures("trusted")
 def test_engine_never_lowers() -> None:
     context = ScreenContext(engine_intent="greet", engine_confidence=0.99)
     assert screen("hes not breathing", context).level == Level.EMERGENCY
