@@ -12,18 +12,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-__all__ = [  # the ask actions live in actions.checkin_asks; re-exported for one import place
-    "ActionAskBarriers",
-    "ActionAskCraving",
-    "ActionAskMedication",
-    "ActionAskMood",
-    "ActionAskUse",
-    "ActionAskWantsPeer",
-    "ActionCheckinIntro",
-    "ActionSubmitCheckin",
-    "ValidateCheckinForm",
-]
-
 from actions.answers import (
     checkin_data,
     has_checkin_answers,
@@ -57,6 +45,18 @@ from actions.common import (
     peer_request,
 )
 from actions.reflect import reflection
+
+__all__ = [  # the ask actions live in actions.checkin_asks; re-exported for one import place
+    "ActionAskBarriers",
+    "ActionAskCraving",
+    "ActionAskMedication",
+    "ActionAskMood",
+    "ActionAskUse",
+    "ActionAskWantsPeer",
+    "ActionCheckinIntro",
+    "ActionSubmitCheckin",
+    "ValidateCheckinForm",
+]
 
 MED_INTENTS = frozenset({"med_taken", "med_not_yet", "med_ran_out", "pharmacy_problem"})
 CHECKIN_ENTITIES = ("mood", "craving", "use", "barrier", "medication")

@@ -4,7 +4,7 @@ the real engine, read off the sandbox phone. One test per part of the issue."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,16 +52,14 @@ def running(
                 on_shift=True,
             )
         )
-        session.flush()
-        app = app_factory(rasa_url=engine.url, rasa_token=engine.token)
         session.add(
             Appointment(
                 participant_id=sam.id,
                 kind=AppointmentKind.COUNSELLING,
-                starts_at=app.peerline.clock.now() + timedelta(days=2),
+                starts_at=datetime.now(UTC) + timedelta(days=2),
             )
         )
-    return app
+    return app_factory(rasa_url=engine.url, rasa_token=engine.token)
 
 
 def open_case(db: Database) -> Case | None:
