@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     BARRIER_VALUES,
+    CHECKIN_BOOKKEEPING,
     CHECKIN_FORM,
     CHECKIN_SLOTS,
     NO_BARRIERS,
@@ -304,13 +305,18 @@ def parse_yes_no(text: str, intent: str | None = None) -> bool | None:
 # --------------------------------------------------------------------------- check-in payload
 
 
-def checkin_data(tracker: Tracker, complete: bool) -> dict[str, Any]:
-    """The ``checkin`` payload data from the form slots ('skipped' becomes null)."""
+def checkin_data(
+    tracker: Tracker, complete: bool, updates: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``checkin`` payload data from the form slots (with `updates` applied on top);
+    'skipped' becomes null."""
+    slots = {slot: tracker.get_slot(slot) for slot in CHECKIN_SLOTS}
+    slots.update(updates or {})
 
     def clean(value: Any) -> Any:
         return None if value == SKIPPED else value
 
-    barriers = tracker.get_slot("barriers")
+    barriers = slots["barriers"]
     if barriers is not None and not isinstance(barriers, list):
         barriers = [barriers]
     if barriers is not None:
@@ -319,22 +325,30 @@ def checkin_data(tracker: Tracker, complete: bool) -> dict[str, Any]:
             if barriers != [SKIPPED]
             else None
         )
-    wants_peer = clean(tracker.get_slot("wants_peer"))
+    wants_peer = clean(slots["wants_peer"])
     return {
-        "mood": clean(
-            parse_mood(tracker.get_slot("mood")) if tracker.get_slot("mood") != SKIPPED else None
-        ),
-        "craving": clean(
-            parse_craving(tracker.get_slot("craving"))
-            if tracker.get_slot("craving") != SKIPPED
-            else None
-        ),
-        "use": clean(tracker.get_slot("use")),
-        "medication": clean(tracker.get_slot("medication")),
+        "mood": parse_mood(slots["mood"]) if slots["mood"] != SKIPPED else None,
+        "craving": parse_craving(slots["craving"]) if slots["craving"] != SKIPPED else None,
+        "use": clean(slots["use"]),
+        "medication": clean(slots["medication"]),
         "barriers": barriers,
         "wants_peer": bool(wants_peer) if wants_peer is not None else None,
         "complete": complete,
     }
+
+
+def send_checkin(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    complete: bool,
+    updates: dict[str, Any] | None = None,
+    key: str | None = None,
+    **overrides: Any,
+) -> None:
+    """The ``checkin`` payload; its key names the one record the app keeps updating."""
+    data = checkin_data(tracker, complete, updates)
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    payload(dispatcher, "checkin", data=data, key=key or tracker.get_slot("checkin_key"))
 
 
 def has_checkin_answers(tracker: Tracker) -> bool:
@@ -342,7 +356,7 @@ def has_checkin_answers(tracker: Tracker) -> bool:
 
 
 def reset_checkin_slots() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in CHECKIN_SLOTS]
+    return [SlotSet(slot, None) for slot in (*CHECKIN_SLOTS, *CHECKIN_BOOKKEEPING)]
 
 
 def close_checkin(
@@ -356,5 +370,5 @@ def close_checkin(
     data = checkin_data(tracker, complete=False)
     data.update({k: v for k, v in overrides.items() if v is not None})
     if any(v is not None for k, v in data.items() if k != "complete"):
-        payload(dispatcher, "checkin", data=data)
+        send_checkin(dispatcher, tracker, complete=False, **overrides)
     return reset_checkin_slots()

@@ -20,9 +20,12 @@ from actions.common import (
     gsm_safe,
     latest_intent,
     latest_text,
+    participant_now,
+    payload,
     peer_request,
     peerline_metadata,
 )
+from actions.dates import requested_day
 
 DEFAULT_KIND = "appointment"
 
@@ -79,12 +82,8 @@ class ActionAppointmentAnswer(Action):
         if intent == "confirm_appointment":
             appointment_answer(dispatcher, "confirm")
             dispatcher.utter_message(response="utter_appointment_confirmed")
-        elif intent == "reschedule_appointment":
-            appointment_answer(dispatcher, "reschedule")
-            dispatcher.utter_message(response="utter_appointment_reschedule")
-        elif intent == "cancel_appointment":
-            appointment_answer(dispatcher, "cancel")
-            dispatcher.utter_message(response="utter_appointment_cancelled")
+        elif intent in ("reschedule_appointment", "cancel_appointment"):
+            _change_requested(dispatcher, tracker, intent)
         else:  # cant_make_appointment (or a barrier right after a nudge): record, then ask why
             barriers = [b for b in entity_values(tracker, "barrier") if b in BARRIER_VALUES]
             if barriers:
@@ -96,6 +95,42 @@ class ActionAppointmentAnswer(Action):
             appointment_answer(dispatcher, "cant_make_it")
             return [SlotSet("awaiting", None), SlotSet("appointment_reason", None)]
         return [SlotSet("awaiting", None)]
+
+
+def _change_requested(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
+    """Move or cancel. With a day named ("next week, I got work"), it is recorded on the
+    appointment as the requested change and goes to the peer as a request."""
+    answer = "reschedule" if intent == "reschedule_appointment" else "cancel"
+    text = latest_text(tracker)
+    asked = requested_day(text, participant_now(tracker))
+    barriers = parse_barriers(text, entity_values(tracker, "barrier")) or []
+    barrier = next((b for b in barriers if b in BARRIER_VALUES), None)
+    if asked is None:
+        appointment_answer(dispatcher, answer, reason=barrier)
+        dispatcher.utter_message(
+            response="utter_appointment_reschedule"
+            if answer == "reschedule"
+            else "utter_appointment_cancelled"
+        )
+        return
+    payload(
+        dispatcher,
+        "appointment_answer",
+        answer=answer,
+        reason=barrier,
+        requested_for=asked.day.isoformat(),
+        requested_week=asked.week,
+    )
+    why = (
+        "asked to move an appointment"
+        if answer == "reschedule"
+        else "asked to cancel an appointment"
+    )
+    peer_request(dispatcher, reason=why, barrier=barrier)
+    if answer == "reschedule":
+        dispatcher.utter_message(response="utter_appointment_move_requested", when=asked.label())
+    else:
+        dispatcher.utter_message(response="utter_appointment_cancel_requested", when=asked.label())
 
 
 class ActionAppointmentReason(Action):

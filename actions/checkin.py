@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -21,49 +23,41 @@ from actions.answers import (
     parse_use,
     parse_yes_no,
     reset_checkin_slots,
+    send_checkin,
+)
+from actions.checkin_asks import (
+    INTERRUPTIONS,
+    ActionAskBarriers,
+    ActionAskCraving,
+    ActionAskMedication,
+    ActionAskMood,
+    ActionAskUse,
+    ActionAskWantsPeer,
 )
 from actions.common import (
     CHECKIN_FORM,
     CHECKIN_SLOTS,
-    RISK_INTENTS,
+    NO_BARRIERS,
     SKIPPED,
     entity_values,
     latest_intent,
     latest_text,
-    payload,
     peer_request,
 )
+from actions.reflect import reflection
 
-# Intents that are never an answer to a check-in question: the form rejects, a rule
-# answers them (and the form resumes, or ends for defer/goodbye/risk/peer/outreach).
-INTERRUPTIONS = frozenset(
-    {
-        "greet",
-        "goodbye",
-        "thank",
-        "bot_challenge",
-        "ask_program",
-        "ask_how_to_stop",
-        "ask_next_appointment",
-        "ask_naloxone",
-        "ask_test_strips",
-        "request_peer",
-        "start_checkin",
-        "defer_checkin",
-        "confirm_appointment",
-        "cant_make_appointment",
-        "reschedule_appointment",
-        "cancel_appointment",
-        "ask_appointment_time",
-        "ask_appointment_location",
-        "EXTERNAL_checkin",
-        "EXTERNAL_appointment_nudge",
-        "EXTERNAL_missed_appointment",
-        "EXTERNAL_medication_nudge",
-        "EXTERNAL_reengage",
-        *RISK_INTENTS,
-    }
-)
+__all__ = [  # the ask actions live in actions.checkin_asks; re-exported for one import place
+    "ActionAskBarriers",
+    "ActionAskCraving",
+    "ActionAskMedication",
+    "ActionAskMood",
+    "ActionAskUse",
+    "ActionAskWantsPeer",
+    "ActionCheckinIntro",
+    "ActionSubmitCheckin",
+    "ValidateCheckinForm",
+]
+
 MED_INTENTS = frozenset({"med_taken", "med_not_yet", "med_ran_out", "pharmacy_problem"})
 CHECKIN_ENTITIES = ("mood", "craving", "use", "barrier", "medication")
 # The label that must come with a number for a question that was not the one asked.
@@ -71,10 +65,35 @@ LABELS = {
     "mood": re.compile(r"\b(mood|feel|feeling|feelin|felt)\b"),
     "craving": re.compile(r"\bcrav"),
 }
+# Words after a label ("cravings none", "feeling pretty good") for a question not asked yet.
+LABELLED_WORDS = {
+    "mood": re.compile(
+        r"\b(?:mood|feeling|feelin|feel|felt)\W+((?:is |was |been )?[a-z']+(?: [a-z]+)?)"
+    ),
+    "craving": re.compile(r"\bcrav\w*\W+((?:are |is |r |been )?[a-z']+(?: [a-z]+)?)"),
+}
+NO_CRAVINGS = re.compile(r"\b(no|zero|0|not any|without|nada)\s+(crav|urge)")
+# "nothing in the way" in an all-in-one message: no barriers, so never asked.
+NO_BARRIERS_SAID = re.compile(
+    r"\b(nothing|nothin|nothing's|nothings|no problems?|no issues?|no barriers?)\b"
+    r"[^.,;!]*\b(in the way|in my way|getting in|stopping me|blocking|going on|barriers?)\b"
+    r"|\bno (barriers?|problems?|issues?)\b|\b(otherwise|everything else|rest is) all good\b"
+)
 LABELLED_NUMBER = {
     "mood": re.compile(r"\bmood\W*(?:is|at|of|like|about|around|a|an|\s)*(\d{1,2})\b"),
     "craving": re.compile(r"\bcrav\w*\W*(?:is|are|at|of|like|about|around|a|an|\s)*(\d{1,2})\b"),
 }
+
+
+def _labelled(slot: str, parse: Callable[[Any], int | None], text: str) -> int | None:
+    """A value for `slot` said with its label, in a message that answered something else."""
+    if slot == "craving" and NO_CRAVINGS.search(text):
+        return 0
+    for pattern in (LABELLED_NUMBER[slot], LABELLED_WORDS[slot]):
+        match = pattern.search(text)
+        if match and parse(match.group(1)) is not None:
+            return parse(match.group(1))
+    return None
 
 
 def _previous_value(tracker: Tracker, slot: str) -> Any:
@@ -90,65 +109,6 @@ def _previous_value(tracker: Tracker, slot: str) -> Any:
     return value
 
 
-def _retrying(tracker: Tracker, slot: str) -> bool:
-    """True when the form asks `slot` again because the last answer couldn't be read."""
-    if latest_intent(tracker) in INTERRUPTIONS:
-        return False
-    events = tracker.events or []
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
-    if last_user is None:
-        return False
-    before = [
-        e
-        for e in events[:last_user]
-        if e.get("event") == "slot" and e.get("name") == "requested_slot"
-    ]
-    return bool(before) and before[-1].get("value") == slot
-
-
-class ActionAskMood(Action):
-    def name(self) -> str:
-        return "action_ask_mood"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_ask_mood_again" if _retrying(tracker, "mood") else "utter_ask_mood"
-        )
-        return []
-
-
-class ActionAskCraving(Action):
-    def name(self) -> str:
-        return "action_ask_craving"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_ask_craving_again"
-            if _retrying(tracker, "craving")
-            else "utter_ask_craving"
-        )
-        return []
-
-
-class ActionAskUse(Action):
-    """Asks about use and tells the gateway's safety screen that a following 'yes' is a
-    disclosure (context payload)."""
-
-    def name(self) -> str:
-        return "action_ask_use"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        payload(dispatcher, "context", asked="use")
-        dispatcher.utter_message(response="utter_ask_use")
-        return []
-
-
 class ValidateCheckinForm(FormValidationAction):
     """Reads answers (numbers or words, several at once, SKIP) for checkin_form.
 
@@ -159,6 +119,12 @@ class ValidateCheckinForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_checkin_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        return events + _record_progress(dispatcher, tracker, events)
 
     # ---- extraction ---------------------------------------------------------------
 
@@ -182,11 +148,11 @@ class ValidateCheckinForm(FormValidationAction):
     def _numeric(self, slot: str, parse, tracker: Tracker) -> dict[str, Any]:
         answer = self._answer(slot, tracker)
         if answer is None:
-            # not the question asked: prefill only from a labelled number ("mood 4")
-            if tracker.get_slot(slot) is None and latest_intent(tracker) == "inform_checkin":
-                match = LABELLED_NUMBER[slot].search(latest_text(tracker).lower())
-                if match and parse(match.group(1)) is not None:
-                    return {slot: parse(match.group(1))}
+            # not the question asked: prefill only from a label ("mood 4", "no cravings")
+            if tracker.get_slot(slot) is None and latest_intent(tracker) not in INTERRUPTIONS:
+                value = _labelled(slot, parse, latest_text(tracker).lower())
+                if value is not None:
+                    return {slot: value}
             return {}
         if "_intent" not in answer:
             return answer
@@ -266,8 +232,18 @@ class ValidateCheckinForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         answer = self._answer("barriers", tracker)
-        if answer is None or "_intent" not in answer:
-            return answer or {}
+        if answer is None:
+            # not asked: "nothing in the way" said up front means it is never asked
+            said = NO_BARRIERS_SAID.search(latest_text(tracker).lower())
+            if (
+                said
+                and tracker.get_slot("barriers") is None
+                and not entity_values(tracker, "barrier")
+            ):
+                return {"barriers": [NO_BARRIERS]}
+            return {}
+        if "_intent" not in answer:
+            return answer
         intent = latest_intent(tracker)
         value = parse_barriers(latest_text(tracker), entity_values(tracker, "barrier"), intent)
         if intent == "pharmacy_problem" and (value is None or "pharmacy" not in value):
@@ -341,7 +317,11 @@ class ActionCheckinIntro(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_checkin_intro")
-        return [SlotSet("awaiting", None), *reset_checkin_slots()]
+        return [
+            SlotSet("awaiting", None),
+            *reset_checkin_slots(),
+            SlotSet("checkin_key", new_key()),
+        ]
 
 
 class ActionSubmitCheckin(Action):
@@ -366,7 +346,7 @@ class ActionSubmitCheckin(Action):
         )
         events: list[EventType] = []  # an open form is closed by the rule (action_deactivate_loop)
         if has_checkin_answers(tracker):
-            payload(dispatcher, "checkin", data=checkin_data(tracker, complete=complete))
+            send_checkin(dispatcher, tracker, complete=complete)
         wants_peer = tracker.get_slot("wants_peer") is True
         if wants_peer:
             peer_request(
@@ -376,7 +356,8 @@ class ActionSubmitCheckin(Action):
             )
         if complete:
             dispatcher.utter_message(
-                response="utter_checkin_done_peer" if wants_peer else "utter_checkin_done"
+                response="utter_checkin_done_peer" if wants_peer else "utter_checkin_done",
+                reflection=reflection(checkin_data(tracker, complete=True)),
             )
         elif intent == "defer_checkin" or not active:
             dispatcher.utter_message(
@@ -386,6 +367,29 @@ class ActionSubmitCheckin(Action):
             )
         # else: ended by goodbye / stop question; the rule's next response answers that
         return events + reset_checkin_slots() + [SlotSet("awaiting", None)]
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def _record_progress(
+    dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
+) -> list[EventType]:
+    """Every answer is sent as it is given, so an escalation, a hand-back or silence keeps
+    it: the app updates one record per check-in key."""
+    updates = {
+        e["name"]: e["value"]
+        for e in events
+        if e.get("event") == "slot" and e.get("name") in CHECKIN_SLOTS
+    }
+    if not any(value is not None for value in updates.values()):
+        return []
+    key = tracker.get_slot("checkin_key")
+    added: list[EventType] = [] if key else [SlotSet("checkin_key", new_key())]
+    key = key or added[0]["value"]
+    send_checkin(dispatcher, tracker, complete=False, updates=updates, key=key)
+    return added
 
 
 def _first_barrier(tracker: Tracker) -> str | None:

@@ -7,14 +7,17 @@ per-turn metadata (``metadata.peerline``) and write back only through custom pay
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 CHECKIN_FORM = "checkin_form"
 CHECKIN_SLOTS = ("mood", "craving", "use", "medication", "barriers", "wants_peer")
+# Slots that belong to one check-in but are not answers: the record's key, digressions.
+CHECKIN_BOOKKEEPING = ("checkin_key", "checkin_digressions")
 SKIPPED = "skipped"
 NO_BARRIERS = "none"
 BARRIER_VALUES = (
@@ -55,6 +58,16 @@ def participant_alias(tracker: Tracker) -> str | None:
         alias = gsm_safe(alias.strip())[:30]
         return alias or None
     return None
+
+
+def participant_now(tracker: Tracker) -> datetime:
+    """Now on the participant's own clock ("friday" means their Friday)."""
+    participant = peerline_metadata(tracker).get("participant") or {}
+    zone = participant.get("timezone") if isinstance(participant, dict) else None
+    try:
+        return datetime.now(ZoneInfo(str(zone))) if zone else datetime.now(timezone.utc)
+    except (KeyError, ValueError):  # an unknown zone name
+        return datetime.now(timezone.utc)
 
 
 # --------------------------------------------------------------------------- payloads

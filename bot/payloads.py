@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -62,22 +62,42 @@ def apply(ctx: PayloadContext, custom: dict[str, Any]) -> str | None:
 
 
 def _checkin(ctx: PayloadContext, body: dict[str, Any]) -> None:
+    """A check-in as answered so far. With a key, answers update the one record of that
+    check-in, so a partial check-in is a record from its first answer on."""
     raw = body.get("data")
     data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    barriers = data.get("barriers")
-    ctx.session.add(
-        CheckIn(
+    key = _text(body.get("key"), 40)
+    checkin = _keyed_checkin(ctx, key) if key else None
+    if checkin is None:
+        checkin = CheckIn(
             participant_id=ctx.participant.id,
-            mood=_bounded(data.get("mood"), 1, 5),
-            craving=_bounded(data.get("craving"), 0, 10),
-            use=_text(data.get("use"), 200),
-            medication=_text(data.get("medication"), 200),
-            barriers=[str(b)[:40] for b in barriers] if isinstance(barriers, list) else [],
-            wants_peer=data.get("wants_peer") if isinstance(data.get("wants_peer"), bool) else None,
-            complete=data.get("complete") is True,
+            barriers=[],
+            complete=False,
+            engine_key=key,
             message_id=ctx.message_id,
             created_at=ctx.now,
         )
+        ctx.session.add(checkin)
+    barriers = data.get("barriers")
+    answers = {
+        "mood": _bounded(data.get("mood"), 1, 5),
+        "craving": _bounded(data.get("craving"), 0, 10),
+        "use": _text(data.get("use"), 200),
+        "medication": _text(data.get("medication"), 200),
+        "barriers": [str(b)[:40] for b in barriers] if isinstance(barriers, list) else None,
+        "wants_peer": data.get("wants_peer") if isinstance(data.get("wants_peer"), bool) else None,
+    }
+    for field, value in answers.items():
+        if value is not None:  # an answer once given is kept
+            setattr(checkin, field, value)
+    checkin.complete = checkin.complete or data.get("complete") is True
+
+
+def _keyed_checkin(ctx: PayloadContext, key: str) -> CheckIn | None:
+    return ctx.session.scalar(
+        select(CheckIn)
+        .where(CheckIn.participant_id == ctx.participant.id, CheckIn.engine_key == key)
+        .limit(1)
     )
 
 
@@ -98,6 +118,12 @@ def _appointment_answer(ctx: PayloadContext, body: dict[str, Any]) -> None:
     appointment.status = status
     appointment.answer_reason = _text(body.get("reason"), 300)
     appointment.answered_at = ctx.now
+    requested_for = _day(body.get("requested_for"))
+    if requested_for is not None:
+        appointment.requested_for = requested_for
+        week = "the week of " if body.get("requested_week") is True else ""
+        verb = "move to" if status == AppointmentStatus.RESCHEDULE_REQUESTED else "cancel for"
+        appointment.requested_change = f"{verb} {week}{requested_for:%a %b} {requested_for.day}"
 
 
 def _peer_request(ctx: PayloadContext, body: dict[str, Any]) -> None:
@@ -135,6 +161,13 @@ HANDLERS: dict[str, Callable[[PayloadContext, dict[str, Any]], None]] = {
     "context": _context,
     "risk": _risk,
 }
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _bounded(value: Any, low: int, high: int) -> int | None:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot import payloads
@@ -37,6 +37,7 @@ from records.models import (
     Appointment,
     AppointmentStatus,
     Case,
+    CaseEvent,
     CaseLevel,
     Direction,
     Message,
@@ -204,7 +205,10 @@ class TurnProcessor:
         replies: list[EngineReply] = []
         if text:
             metadata = self._metadata(turn.session, participant, turn.now)
-            replies = self.engine.message(participant.public_id, text, metadata)
+            if handed_back_since_bot_spoke(turn.session, participant):
+                # a clean start: no question from before the case is resumed
+                replies = self.engine.trigger_intent(participant.public_id, HANDBACK_INTENT)
+            replies += self.engine.message(participant.public_id, text, metadata)
             participant.awaiting_answer = None  # answered; a payload below may ask again
         if turn.message.num_media > 0:
             self._reply(turn, compliance.media_reply(), MessageKind.MEDIA_NOTICE)
@@ -289,6 +293,28 @@ class TurnProcessor:
 
 
 UPCOMING = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
+HANDBACK_INTENT = "EXTERNAL_handback"
+BOT_KINDS = (MessageKind.REPLY, MessageKind.NUDGE)
+
+
+def handed_back_since_bot_spoke(session: Session, participant: Participant) -> bool:
+    """A peer handed the conversation back after the bot's last text to this person: what
+    the bot asked before the case is stale."""
+    handed_back = session.scalar(
+        select(func.max(CaseEvent.at))
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(Case.participant_id == participant.id, CaseEvent.kind == "handed_back")
+    )
+    if handed_back is None:
+        return False
+    spoke = session.scalar(
+        select(func.max(Message.created_at)).where(
+            Message.participant_id == participant.id,
+            Message.direction == Direction.OUTBOUND,
+            Message.kind.in_(BOT_KINDS),
+        )
+    )
+    return spoke is None or spoke < handed_back
 
 
 def next_appointment(

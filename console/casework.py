@@ -27,6 +27,7 @@ from console.views import (
     may_act,
     may_resolve,
     needs_debrief,
+    requested_changes,
     thread,
 )
 from escalation import cases
@@ -108,6 +109,11 @@ class CaseWork:
                 "messages": thread(session, case, now, zone),
                 "check_ins": (
                     check_ins(session, case.participant_id, now, zone)
+                    if case.participant_id is not None
+                    else []
+                ),
+                "requested_changes": (
+                    requested_changes(session, case.participant_id, now, zone)
                     if case.participant_id is not None
                     else []
                 ),

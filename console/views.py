@@ -7,7 +7,7 @@ so no template ever sees a participant's full phone number (only `mask`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from console.auth import WORKERS
 from escalation import cases
 from messaging.outbox import is_opted_out
 from records.models import (
+    Appointment,
     Case,
     CaseEvent,
     CaseLevel,
@@ -220,6 +221,7 @@ def _message_row(
 @dataclass(frozen=True)
 class CheckInRow:
     time: str
+    state: str  # "complete", or "partial": answers kept as given (an escalation, silence)
     mood: str
     craving: str
     use: str
@@ -239,6 +241,7 @@ def check_ins(
     return [
         CheckInRow(
             time=clock_time(c.created_at, now, zone),
+            state="complete" if c.complete else "partial",
             mood="-" if c.mood is None else f"{c.mood}/5",
             craving="-" if c.craving is None else f"{c.craving}/10",
             use=c.use or "-",
@@ -246,6 +249,26 @@ def check_ins(
             barriers=", ".join(c.barriers or []) or "-",
         )
         for c in rows
+    ]
+
+
+def requested_changes(
+    session: Session, participant_id: int, now: datetime, zone: ZoneInfo
+) -> list[str]:
+    """Appointment moves and cancellations the person asked for by text, for the peer."""
+    rows = session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.participant_id == participant_id,
+            Appointment.requested_change.is_not(None),
+            Appointment.starts_at > now - timedelta(days=7),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    return [
+        f"{a.kind} {clock_time(a.starts_at, now, zone)}: {a.requested_change}"
+        + (f" ({a.answer_reason})" if a.answer_reason else "")
+        for a in rows
     ]
 
 

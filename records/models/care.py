@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -30,6 +30,9 @@ class CheckIn(Base):
     barriers: Mapped[list[str]] = mapped_column(JSON, default=list)
     wants_peer: Mapped[bool | None]
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    engine_key: Mapped[str | None] = mapped_column(
+        String(40), index=True, comment="the engine's name for this check-in: answers update it"
+    )
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -67,5 +70,11 @@ class Appointment(Base):
     )
     answer_reason: Mapped[str | None] = mapped_column(String(300))
     answered_at: Mapped[datetime | None]
+    requested_for: Mapped[date | None] = mapped_column(
+        comment="the day (or first day of the week) the person asked to move or cancel"
+    )
+    requested_change: Mapped[str | None] = mapped_column(
+        String(80), comment="the change asked for, as the peer reads it"
+    )
     nudged_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -30,7 +30,8 @@ def answer(intent, text, requested, slots=None, entities=None, active=True):
         active_loop=FORM if active else None,
     )
     events, messages = run_action(ValidateCheckinForm(), tracker)
-    values = {k: v for k, v in slot_events(events).items() if k != "requested_slot"}
+    bookkeeping = ("requested_slot", "checkin_key", "checkin_digressions")
+    values = {k: v for k, v in slot_events(events).items() if k not in bookkeeping}
     return values, messages
 
 
@@ -240,7 +241,7 @@ def test_ask_mood_first_time_and_again():
     )
     assert responses(run_action(ActionAskMood(), first)[1]) == ["utter_ask_mood"]
     again = make_tracker(
-        "out_of_scope",
+        "nlu_fallback",
         "purple",
         events=[{"event": "slot", "name": "requested_slot", "value": "mood"}],
     )

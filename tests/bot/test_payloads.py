@@ -187,3 +187,43 @@ def test_next_appointment_is_told_in_the_participants_time_zone(
         "kind": "prescriber visit",
         "location": "Main St",
     }
+
+
+def test_answers_with_a_key_update_one_checkin_as_they_are_given(
+    db: Database, ids: tuple[int, int]
+) -> None:
+    def send(data: dict[str, Any], key: str = "k1") -> None:
+        run(db, ids, {"peerline": {"type": "checkin", "key": key, "data": data}})
+
+    send({"mood": 2, "complete": False})
+    with db.session() as session:
+        partial = session.scalars(select(CheckIn)).one()
+        assert (partial.mood, partial.craving, partial.complete) == (2, None, False)
+    send({"mood": 2, "craving": 9, "complete": False})
+    send({"mood": None, "craving": 9, "use": "no", "barriers": ["work"], "complete": True})
+    send({"mood": 5, "complete": False}, key="k2")  # the next check-in is its own record
+    with db.session() as session:
+        first, second = session.scalars(select(CheckIn).order_by(CheckIn.id)).all()
+    assert (first.mood, first.craving, first.use, first.barriers) == (2, 9, "no", ["work"])
+    assert first.complete and first.engine_key == "k1"
+    assert second.mood == 5 and not second.complete
+
+
+def test_a_move_to_another_day_is_recorded_as_the_requested_change(
+    db: Database, ids: tuple[int, int]
+) -> None:
+    _later, nudged = _appointments(db, ids[0])
+    custom = {
+        "type": "appointment_answer",
+        "answer": "reschedule",
+        "reason": "work",
+        "requested_for": "2026-11-30",
+        "requested_week": True,
+    }
+    run(db, ids, {"peerline": custom})
+    with db.session() as session:
+        moved = session.get_one(Appointment, nudged)
+        assert moved.status == AppointmentStatus.RESCHEDULE_REQUESTED
+        assert moved.requested_for is not None and moved.requested_for.isoformat() == "2026-11-30"
+        assert moved.requested_change == "move to the week of Mon Nov 30"
+        assert moved.answer_reason == "work"
