@@ -22,8 +22,10 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.auth import EVERYONE, WORKERS, ConsoleSession, SessionCodec, session_staff
+from console.auth import EVERYONE, WORKERS, ConsoleSession, SessionCodec
 from console.csrf import CSRF_FIELD, CSRF_HEADER, tokens_match
+from console.sessions import SessionRules, session_staff
+from records.clock import Clock
 from records.db import Database
 from records.models import Case, StaffRole, StaffUser
 
@@ -130,17 +132,23 @@ class Viewer:
 class Guard:
     """Resolves the viewer of a request and applies one route's rule from `ROUTES`."""
 
-    def __init__(self, db: Database, codec: SessionCodec) -> None:
+    def __init__(
+        self, db: Database, codec: SessionCodec, clock: Clock, rules: SessionRules
+    ) -> None:
         self.db = db
         self.codec = codec
+        self.clock = clock
+        self.rules = rules
 
     def viewer(self, request: Request) -> Viewer:
         data = self.codec.loads(request.cookies.get(COOKIE_NAME))
         if data is None:
             return Viewer(None, ConsoleSession.anonymous(), fresh_cookie=True)
+        if data.token is None:
+            return Viewer(None, data, fresh_cookie=False)
         with self.db.session() as session:
-            staff = session_staff(session, data)
-        if data.staff_id is not None and staff is None:  # deactivated or password changed
+            staff = session_staff(session, data.token, self.clock.now(), self.rules)
+        if staff is None:  # logged out, idle, expired, password changed or deactivated
             return Viewer(None, ConsoleSession.anonymous(), fresh_cookie=True)
         return Viewer(staff, data, fresh_cookie=False)
 
@@ -152,9 +160,10 @@ class Guard:
             if viewer.staff is None:
                 return Denied(401 if route.api else 303, "Please log in.")
             if viewer.staff.role not in route.roles:
-                return Denied(403, "Your role can't do this. Ask a supervisor.")
+                return Denied(403, "Your role can't do this. Ask a supervisor.", viewer, "role")
         if route.method == "POST" and not csrf_ok(request, form, viewer):
-            return Denied(403, "This page had expired, so nothing was done. Reload and try again.")
+            expired = "This page had expired, so nothing was done. Reload and try again."
+            return Denied(403, expired, viewer, "csrf")
         return viewer
 
 
@@ -162,6 +171,8 @@ class Guard:
 class Denied:
     status: int  # 303 (to log-in), 401 or 403
     message: str
+    viewer: Viewer | None = None  # who was refused (403s are audited)
+    why: str = ""  # role | csrf
 
 
 def csrf_ok(request: Request, form: dict[str, str], viewer: Viewer) -> bool:

@@ -136,13 +136,14 @@ class Debrief(Base):
 
 
 class AuditEvent(Base):
-    """Who viewed or changed which participant's record, and when (42 CFR Part 2, HIPAA)."""
+    """Who viewed or changed which participant's record, and when (42 CFR Part 2, HIPAA);
+    also failed log-ins, lockouts, log-outs and refusals (no staff: an unknown account)."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_at", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str | None] = mapped_column(
