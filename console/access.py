@@ -57,6 +57,8 @@ ROUTES: dict[str, Route] = {
     "console_login": Route("POST", "/console/login", None),
     "console_static": Route("GET", "/console/static/{name}", None),
     "console_logout": Route("POST", "/console/logout", EVERYONE),
+    "console_account": Route("GET", "/console/account", EVERYONE),
+    "console_password": Route("POST", "/console/account/password", EVERYONE),
     "console_queue_page": Route("GET", "/console", EVERYONE),
     "console_queue_fragment": Route("GET", "/console/queue", CASE_READERS, api=True),
     "console_events": Route("GET", "/console/events", CASE_READERS, api=True),

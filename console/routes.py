@@ -33,6 +33,7 @@ from console.participants.enrolment import EnrolmentPages
 from console.participants.pages import ParticipantPages
 from console.program.pages import ProgramPages
 from console.sessions import SessionRules, audit_access, end_session, start_session
+from console.staff.account import AccountPages
 from console.staff.pages import StaffPages
 from console.summaries.pages import SummaryPages
 from console.views import handed_back_rows, queue_rows
@@ -50,6 +51,7 @@ class Area(Protocol):
 
 
 LOGIN_FAILED = "That e-mail and password don't match an active account."
+HASHING = frozenset({"console_login", "console_password"})  # argon2: on the log-in lane
 LANE_FULL = "Many people are logging in at once. Please try again in a few seconds."
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a CSV of 20,000 people is about 1 MB
 
@@ -241,10 +243,10 @@ def _register(router: APIRouter, console: Console, name: str, handler: Handler) 
         return handler(request, checked, form)
 
     async def endpoint(request: Request) -> Response:
-        if name == "console_login" and console.login_lane.full:
+        if name in HASHING and console.login_lane.full:
             return lane_full()
         form = await read_form(request, route.upload) if route.method == "POST" else {}
-        if name != "console_login":
+        if name not in HASHING:
             return await run_in_threadpool(run, request, form)
         try:
             return await console.login_lane.run(run, request, form)
@@ -267,6 +269,7 @@ def build_console_router(deps: ConsoleDeps) -> APIRouter:
         EnrolmentPages(deps, console.pages),
         ProgramPages(deps, console.pages),
         StaffPages(deps, console.pages),
+        AccountPages(deps, console.pages, console.limits),
     ]
     handlers: dict[str, Handler] = {
         "console_login_form": console.login_form,

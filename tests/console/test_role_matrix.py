@@ -21,7 +21,7 @@ from records.models import (
     StaffUser,
 )
 from tests.conftest import RunningApp
-from tests.console.test_console import SAM, log_in, make_case, make_staff, token_of
+from tests.console.test_console import PASSWORD, SAM, log_in, make_case, make_staff, token_of
 
 # Object-checked routes: a role may pass the guard and still not see this participant.
 PER_RECORD = {
@@ -75,6 +75,11 @@ FORMS: dict[str, dict[str, str]] = {
     "console_staff_add": {"email": "new@peers.example", "name": "New", "role": "peer"},
     "console_staff_change": {"action": "phone", "phone": ""},
     "console_rota_add": {"staff_id": "", "day": "tue", "starts": "09:00", "ends": "17:00"},
+    "console_password": {
+        "current_password": PASSWORD,
+        "new_password": "another long synthetic passphrase",
+        "repeat_password": "another long synthetic passphrase",
+    },
 }
 
 
