@@ -23,9 +23,11 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.auth import EVERYONE, WORKERS, ConsoleSession, SessionCodec, session_staff
+from console.auth import EVERYONE, WORKERS, ConsoleSession, SessionCodec
 from console.csrf import CSRF_FIELD, CSRF_HEADER, tokens_match
 from console.glass import granted_participant
+from console.sessions import SessionRules, session_staff
+from records.clock import Clock
 from records.db import Database
 from records.models import Case, StaffRole, StaffUser
 
@@ -57,6 +59,8 @@ ROUTES: dict[str, Route] = {
     "console_login": Route("POST", "/console/login", None),
     "console_static": Route("GET", "/console/static/{name}", None),
     "console_logout": Route("POST", "/console/logout", EVERYONE),
+    "console_account": Route("GET", "/console/account", EVERYONE),
+    "console_password": Route("POST", "/console/account/password", EVERYONE),
     "console_queue_page": Route("GET", "/console", EVERYONE),
     "console_queue_fragment": Route("GET", "/console/queue", CASE_READERS, api=True),
     "console_events": Route("GET", "/console/events", CASE_READERS, api=True),
@@ -133,17 +137,23 @@ class Viewer:
 class Guard:
     """Resolves the viewer of a request and applies one route's rule from `ROUTES`."""
 
-    def __init__(self, db: Database, codec: SessionCodec) -> None:
+    def __init__(
+        self, db: Database, codec: SessionCodec, clock: Clock, rules: SessionRules
+    ) -> None:
         self.db = db
         self.codec = codec
+        self.clock = clock
+        self.rules = rules
 
     def viewer(self, request: Request) -> Viewer:
         data = self.codec.loads(request.cookies.get(COOKIE_NAME))
         if data is None:
             return Viewer(None, ConsoleSession.anonymous(), fresh_cookie=True)
+        if data.token is None:
+            return Viewer(None, data, fresh_cookie=False)
         with self.db.session() as session:
-            staff = session_staff(session, data)
-        if data.staff_id is not None and staff is None:  # deactivated or password changed
+            staff = session_staff(session, data.token, self.clock.now(), self.rules)
+        if staff is None:  # logged out, idle, expired, password changed or deactivated
             return Viewer(None, ConsoleSession.anonymous(), fresh_cookie=True)
         return Viewer(staff, data, fresh_cookie=False)
 
@@ -155,7 +165,7 @@ class Guard:
             if viewer.staff is None:
                 return Denied(401 if route.api else 303, "Please log in.")
             if viewer.staff.role not in route.roles:
-                return Denied(403, "Your role can't do this. Ask a supervisor.")
+                return Denied(403, "Your role can't do this. Ask a supervisor.", viewer, "role")
         return viewer
 
     def check_csrf(
@@ -163,7 +173,8 @@ class Guard:
     ) -> Viewer | Denied:
         """For a POST, the session's CSRF token must come with the form (or header)."""
         if ROUTES[name].method == "POST" and not csrf_ok(request, form, viewer):
-            return Denied(403, "This page had expired, so nothing was done. Reload and try again.")
+            expired = "This page had expired, so nothing was done. Reload and try again."
+            return Denied(403, expired, viewer, "csrf")
         return viewer
 
 
@@ -171,6 +182,8 @@ class Guard:
 class Denied:
     status: int  # 303 (to log-in), 401 or 403
     message: str
+    viewer: Viewer | None = None  # who was refused (403s are audited)
+    why: str = ""  # role | csrf
 
 
 def csrf_ok(request: Request, form: dict[str, str], viewer: Viewer) -> bool:

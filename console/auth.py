@@ -1,16 +1,15 @@
 """Staff accounts for the peer console: argon2id password hashes, signed session cookies, roles.
 
-Sessions live in the cookie itself (signed with the deployment's `secret_key`, expiring after
-a shift), so several app processes share them without a session table. Each request still
-reloads the staff row: a deactivated account or a changed password ends every session at
-once, because the cookie carries a stamp derived from the password hash.
+The cookie (signed with the deployment's `secret_key`) carries a CSRF token and, once logged
+in, a random session token; the session itself lives in the database (`console.sessions`),
+so log-out, a password change or a deactivation ends it everywhere at once.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from console.sessions import end_sessions
 from records.models import StaffRole, StaffUser
 
 SESSION_MAX_AGE_SECONDS = 14 * 60 * 60  # a long night shift, then log in again
@@ -88,27 +88,30 @@ def add_staff(session: Session, email: str, name: str, role: StaffRole, password
     return staff
 
 
-def password_stamp(staff: StaffUser) -> str:
-    """Changes when the password does, which ends the sessions made with the old one."""
-    return hashlib.sha256((staff.password_hash or "").encode()).hexdigest()[:16]
+def change_password(
+    session: Session, staff: StaffUser, password: str, now: datetime, keep: str | None = None
+) -> None:
+    """A new password ends every session made with the old one (but `keep`, the session
+    of the person changing their own password)."""
+    staff.password_hash = hash_password(password)
+    end_sessions(session, staff.id, now, "password", keep=keep)
 
 
 @dataclass(frozen=True)
 class ConsoleSession:
-    """What the cookie holds: a CSRF token always; a staff id once logged in."""
+    """What the cookie holds: a CSRF token always; a session token once logged in."""
 
     csrf: str
-    staff_id: int | None = None
-    stamp: str = ""
+    token: str | None = None
 
     @classmethod
     def anonymous(cls) -> ConsoleSession:
         return cls(csrf=secrets.token_urlsafe(32))
 
     @classmethod
-    def for_staff(cls, staff: StaffUser) -> ConsoleSession:
+    def for_token(cls, token: str) -> ConsoleSession:
         """A fresh CSRF token at log-in, so a token planted before log-in is useless."""
-        return cls(csrf=secrets.token_urlsafe(32), staff_id=staff.id, stamp=password_stamp(staff))
+        return cls(csrf=secrets.token_urlsafe(32), token=token)
 
 
 class SessionCodec:
@@ -119,25 +122,15 @@ class SessionCodec:
         self.max_age = max_age
 
     def dumps(self, data: ConsoleSession) -> str:
-        return str(self._serializer.dumps([data.csrf, data.staff_id, data.stamp]))
+        return str(self._serializer.dumps([data.csrf, data.token]))
 
     def loads(self, cookie: str | None) -> ConsoleSession | None:
         if not cookie:
             return None
         try:
-            csrf, staff_id, stamp = self._serializer.loads(cookie, max_age=self.max_age)
+            csrf, token = self._serializer.loads(cookie, max_age=self.max_age)
         except (BadSignature, ValueError, TypeError):
             return None
-        if not isinstance(csrf, str) or not (staff_id is None or isinstance(staff_id, int)):
+        if not isinstance(csrf, str) or not (token is None or isinstance(token, str)):
             return None
-        return ConsoleSession(csrf=csrf, staff_id=staff_id, stamp=str(stamp))
-
-
-def session_staff(session: Session, data: ConsoleSession) -> StaffUser | None:
-    """The logged-in staff member, if the account is still active with the same password."""
-    if data.staff_id is None:
-        return None
-    staff = session.get(StaffUser, data.staff_id)
-    if staff is None or not staff.active or password_stamp(staff) != data.stamp:
-        return None
-    return staff
+        return ConsoleSession(csrf=csrf, token=token)

@@ -62,6 +62,7 @@ NOTICES = {
     "resolved": "Resolved. Thank you.",
     "debrief_saved": "Thank you. Take care of yourself tonight.",
     "logged_out": "You are logged out.",
+    "password_changed": "Password changed. You are logged out everywhere else.",
     "opted_out": "This number opted out of texts, so nothing was sent. Call instead.",
     "saved": "Saved.",
     "enrolled": "Enrolled. Outreach follows their routine.",

@@ -3,29 +3,37 @@
 Case pages and their actions are in `casework.py`. Every route is registered through
 `_register`, which looks the route up in `access.ROUTES` and runs its guard first, so no
 route can skip its role or CSRF check. Handlers are plain functions run in the thread pool
-(they use the blocking database); only the event stream stays on the event loop.
+(they use the blocking database); only the event stream stays on the event loop, and log-in
+runs on its own small lane (`login_lane`), so password hashing never takes the threads that
+store arriving texts. Every 403 is audited.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from console import throttle
 from console.access import CASE_READERS, LOGIN_PATH, ROUTES, Denied, Guard, Viewer
-from console.auth import ConsoleSession, SessionCodec, authenticate
+from console.auth import ConsoleSession, SessionCodec, authenticate, find_staff
 from console.casework import CaseWork
 from console.deps import ConsoleDeps
+from console.login_lane import RETRY_AFTER_SECONDS, LaneFull, LoginLane
 from console.pages import STATIC, STATIC_DIR, Pages, notice_text, redirect
 from console.participants.enrolment import EnrolmentPages
 from console.participants.pages import ParticipantPages
 from console.program.pages import ProgramPages
+from console.sessions import SessionRules, audit_access, end_session, start_session
+from console.staff.account import AccountPages
 from console.staff.pages import StaffPages
 from console.summaries.pages import SummaryPages
 from console.views import handed_back_rows, queue_rows
@@ -45,6 +53,8 @@ class Area(Protocol):
 
 
 LOGIN_FAILED = "That e-mail and password don't match an active account."
+HASHING = frozenset({"console_login", "console_password"})  # argon2: on the log-in lane
+LANE_FULL = "Many people are logging in at once. Please try again in a few seconds."
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a CSV of 20,000 people is about 1 MB
 MAX_FORM_BYTES = 256 * 1024  # the longest form (case notes, a debrief) is a few KB
 MULTIPART_SLACK = 64 * 1024  # an upload's form fields and part headers around the file
@@ -65,15 +75,23 @@ class Console:
 
     def __init__(self, deps: ConsoleDeps) -> None:
         self.deps = deps
-        self.guard = Guard(deps.db, SessionCodec(deps.secret_key))
+        settings = deps.settings
+        codec = SessionCodec(deps.secret_key, int(settings.console_session_hours * 3600))
+        self.guard = Guard(deps.db, codec, deps.clock, SessionRules.from_settings(settings))
         self.pages = Pages(self.guard.codec, deps.secure_cookies, deps.duty)
+        self.limits = throttle.LoginLimits.from_settings(settings)
+        self.login_lane = LoginLane()
 
-    def deny(self, denied: Denied, viewer_request: Request) -> Response:
+    def deny(self, denied: Denied, request: Request, name: str) -> Response:
         if denied.status == 303:
             return redirect(LOGIN_PATH)
         if denied.status == 401:
             return PlainTextResponse(denied.message, 401, headers={"Cache-Control": "no-store"})
-        viewer = self.guard.viewer(viewer_request)
+        viewer = denied.viewer or self.guard.viewer(request)
+        who = viewer.staff.id if viewer.staff is not None else None
+        with self.deps.db.session() as session:
+            detail = f"{name} {request.method} {request.url.path} ({denied.why})"
+            audit_access(session, who, "denied", self.deps.clock.now(), detail)
         return self.pages.render("denied.html", viewer, denied.status, message=denied.message)
 
     # --- log-in ---------------------------------------------------------------------
@@ -85,19 +103,69 @@ class Console:
         return self.pages.render("login.html", viewer, notice=notice, email="")
 
     def login(self, request: Request, viewer: Viewer, form: dict[str, str]) -> Response:
-        email = form.get("email", "")[:254]
+        """Throttled before any password is checked; every failure and lockout audited."""
+        email, address = form.get("email", "")[:254], client_address(request)
+        now = self.deps.clock.now()
+        with self.deps.db.session() as session:
+            refused = throttle.refusal(session, self.limits, email, address, now)
+            if refused is not None:
+                known = find_staff(session, email)
+                why = "account locked" if refused.account else "address paused"
+                audit_access(
+                    session, known.id if known else None, "login_refused", now, f"{why}, {address}"
+                )
+        if refused is not None:
+            return self._refused(viewer, email, refused, now)
         with self.deps.db.session() as session:
             staff = authenticate(session, email, form.get("password", "")[:1024])
-            fresh = ConsoleSession.for_staff(staff) if staff else None
-        if fresh is None:
+            if staff is None:
+                refused = self._failed(session, email, address, now)
+            else:
+                throttle.forgive(session, self.limits, email)
+                fresh = ConsoleSession.for_token(start_session(session, staff, now))
+                audit_access(session, staff.id, "login", now, f"from {address}")
+        if refused is not None:
+            return self._refused(viewer, email, refused, now)
+        if staff is None:
             log.info("console: failed log-in")  # no e-mail in logs: it may be mistyped PHI
             return self.pages.render("login.html", viewer, 401, error=LOGIN_FAILED, email=email)
-        log.info("console: staff %s logged in", fresh.staff_id)
+        log.info("console: staff %s logged in", staff.id)
         response = redirect("/console")
         self.pages.set_session(response, fresh)
         return response
 
+    def _failed(
+        self, session: Session, email: str, address: str, now: datetime
+    ) -> throttle.Refusal | None:
+        """Counts and audits a failed log-in; returns the lockout it caused, if any."""
+        known = find_staff(session, email)
+        who = known.id if known else None
+        audit_access(
+            session, who, "login_failed", now, f"{'' if known else 'unknown account, '}{address}"
+        )
+        refused = throttle.record_failure(session, self.limits, email, address, now)
+        if refused is not None:
+            what = "account_locked" if refused.account else "address_paused"
+            audit_access(
+                session, who, what, now, f"until {refused.until:%Y-%m-%d %H:%M} UTC, {address}"
+            )
+        return refused
+
+    def _refused(
+        self, viewer: Viewer, email: str, refused: throttle.Refusal, now: datetime
+    ) -> Response:
+        message = lockout_message(refused, now, self.deps.zone)
+        response = self.pages.render("login.html", viewer, 429, error=message, email=email)
+        wait = max(1, int((refused.until - now).total_seconds()) + 1)
+        response.headers["Retry-After"] = str(wait)
+        return response
+
     def logout(self, request: Request, viewer: Viewer, form: dict[str, str]) -> Response:
+        now = self.deps.clock.now()
+        with self.deps.db.session() as session:
+            if viewer.session.token is not None:
+                end_session(session, viewer.session.token, now, "logout")
+            audit_access(session, viewer.me.id, "logout", now)
         log.info("console: staff %s logged out", viewer.me.id)
         response = redirect(LOGIN_PATH, "logged_out")
         self.pages.set_session(response, ConsoleSession.anonymous())
@@ -157,27 +225,60 @@ async def read_form(request: Request, upload: bool = False) -> dict[str, str]:
     return fields
 
 
+def client_address(request: Request) -> str:
+    """The client's address (behind a trusted proxy, uvicorn puts the forwarded one here)."""
+    return request.client.host if request.client else "unknown"
+
+
+def lockout_message(refused: throttle.Refusal, now: datetime, zone: ZoneInfo) -> str:
+    """Kind and exact: what happened, until when, and who can help sooner."""
+    minutes = max(1, round((refused.until - now).total_seconds() / 60))
+    when = f"{refused.until.astimezone(zone):%H:%M} ({minutes} min from now)"
+    if refused.account:
+        return (
+            f"Too many tries for this account, so log-in is paused until {when}. This keeps "
+            "people's records safe. If you need in sooner, an admin can unlock your account "
+            "on the Staff page."
+        )
+    return (
+        f"Too many tries from this network, so log-in is paused here until {when}. "
+        "If you need in sooner, ask an admin."
+    )
+
+
+def lane_full() -> Response:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    return PlainTextResponse(LANE_FULL, 429, headers=headers)
+
+
 def _register(router: APIRouter, console: Console, name: str, handler: Handler) -> None:
     route = ROUTES[name]
 
     def admit(request: Request) -> Viewer | Response:
         checked = console.guard.admit(name, request)
-        return console.deny(checked, request) if isinstance(checked, Denied) else checked
+        return console.deny(checked, request, name) if isinstance(checked, Denied) else checked
 
     def run(request: Request, viewer: Viewer, form: dict[str, str]) -> Response:
         checked = console.guard.check_csrf(name, request, viewer, form)
         if isinstance(checked, Denied):
-            return console.deny(checked, request)
+            return console.deny(checked, request, name)
         return handler(request, checked, form)
 
     async def endpoint(request: Request) -> Response:
+        if name in HASHING and console.login_lane.full:
+            return lane_full()
         # Who may come in is settled before the body is read: an anonymous or wrong-role
         # post is never parsed.
         viewer = await run_in_threadpool(admit, request)
         if isinstance(viewer, Response):
             return viewer
         form = await read_form(request, route.upload) if route.method == "POST" else {}
-        return await run_in_threadpool(run, request, viewer, form)
+        if name not in HASHING:
+            return await run_in_threadpool(run, request, viewer, form)
+        try:
+            return await console.login_lane.run(run, request, viewer, form)
+        except LaneFull:
+            return lane_full()
 
     router.add_api_route(
         route.path, endpoint, methods=[route.method], name=name, include_in_schema=False
@@ -195,6 +296,7 @@ def build_console_router(deps: ConsoleDeps) -> APIRouter:
         EnrolmentPages(deps, console.pages),
         ProgramPages(deps, console.pages),
         StaffPages(deps, console.pages),
+        AccountPages(deps, console.pages, console.limits),
     ]
     handlers: dict[str, Handler] = {
         "console_login_form": console.login_form,

@@ -149,7 +149,10 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
         yield
         peerline.stop()
 
-    app = FastAPI(title="peerline", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No schema or docs pages: they would map every route for anyone who asks.
+    app = FastAPI(
+        title="peerline", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.add_middleware(LimitBodies, limits=BODY_LIMITS)
     app.state.peerline = peerline
     deps = GatewayDeps(

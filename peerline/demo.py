@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, inspect, select
 
-from console.auth import add_staff, find_staff, hash_password
+from console.auth import add_staff, change_password, find_staff
 from peerline import synthetic
 from records.db import Database
 from records.models import Participant, StaffRole
@@ -108,6 +108,6 @@ def _peer(db: Database) -> str:
         peer = find_staff(session, DEMO_PEER_EMAIL)
         if peer is None:
             peer = add_staff(session, DEMO_PEER_EMAIL, "Rae (demo peer)", StaffRole.PEER, password)
-        peer.password_hash = hash_password(password)
+        change_password(session, peer, password, datetime.now(UTC))  # old sessions end
         peer.phone, peer.on_shift = DEMO_PEER_PHONE, True
     return password

@@ -34,7 +34,7 @@ class Loop:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread.ident is not None:  # an app built with run_loops=False never started it
+        if self._thread.ident is not None:  # an app built without its loops never started it
             self._thread.join(timeout)
 
     @property

@@ -24,6 +24,7 @@ DEV_SECRET_KEY = "dev-only-change-me"
 # Unprompted texts that can carry more than "appointment" if a program opts in (lock screens
 # are read by others: by default nothing says dosing, clinic, a drug or a diagnosis).
 NAMEABLE_TEMPLATES = frozenset({"appointment_nudge"})
+MIN_SECRET_KEY_LENGTH = 32
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPAN = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 
@@ -106,6 +107,15 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(DEV_SECRET_KEY, description="signs console session cookies")
 
+    # --- console accounts ---
+    console_idle_minutes: float = Field(30, gt=0, description="idle this long: logged out")
+    console_session_hours: float = Field(14, gt=0, description="longest session, idle or not")
+    login_max_failures: int = Field(5, ge=1, description="wrong passwords per account, then lock")
+    login_window_minutes: float = Field(15, gt=0, description="sliding window for the counts")
+    login_max_failures_per_address: int = Field(
+        30, ge=1, description="failed log-ins from one client address in the window, then pause"
+    )
+
     # --- outreach ---
     outreach_checkin_days: str = Field("mon,thu", description="program default check-in days")
     outreach_window: str = Field("10:00-12:00", description="default local sending window")
@@ -182,22 +192,36 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _real_deployments_are_safe(self) -> Settings:
-        """A production start (real Twilio credentials) refuses what would fail people
-        quietly: half the credentials, a default secret, nobody to page at night."""
+        """A deployment with real Twilio credentials refuses what would fail people quietly:
+        half the credentials, a guessable secret, plain http, nobody to page at night."""
         if bool(self.twilio_account_sid) != bool(self.twilio_auth_token):
             raise ValueError(
                 "set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither (the sandbox)"
             )
         if self.sandbox:
             return self
-        if self.secret_key == DEV_SECRET_KEY:
-            raise ValueError("set SECRET_KEY (long, random) when Twilio credentials are set")
-        if self.twilio_base_url == REAL_TWILIO_API and not self.on_call_number:
+        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"set SECRET_KEY to at least {MIN_SECRET_KEY_LENGTH} random characters when "
+                "Twilio credentials are set (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)"
+            )
+        if self.production and not self.public_base_url.startswith("https://"):
+            raise ValueError(
+                "PUBLIC_BASE_URL must be https:// with real Twilio credentials: console "
+                "cookies and webhooks must not cross the network in the clear"
+            )
+        if self.production and not self.on_call_number:
             raise ValueError(
                 "set ON_CALL_NUMBER when Twilio credentials are set: it is paged for a crisis "
                 "when no peer is on shift"
             )
         return self
+
+    @property
+    def production(self) -> bool:
+        """Real credentials talking to the real Twilio: real people's texts and records."""
+        return not self.sandbox and self.twilio_base_url == REAL_TWILIO_API
 
     @property
     def action_port(self) -> int:

@@ -19,7 +19,7 @@ from messaging.sandbox import Sandbox, create_sandbox_app
 from peerline.app import Peerline, create_app
 from peerline.engine_process import EngineProcesses
 from records import migrate
-from records.clock import ManualClock
+from records.clock import Clock, ManualClock
 from records.db import Database
 from records.settings import Settings
 from tests.support.servers import serve_in_thread
@@ -176,10 +176,11 @@ class RunningApp:
 
 @pytest.fixture
 def app_factory(db: Database, sandbox_server: SandboxServer) -> Iterator[object]:
-    """Start the real app (its loops running) with settings overrides; stops at teardown."""
+    """Start the real app (its loops running) with settings overrides, and a clock to move
+    time by hand if given; stops at teardown."""
     stack: list[object] = []
 
-    def start(**overrides: object) -> RunningApp:
+    def start(clock: Clock | None = None, **overrides: object) -> RunningApp:
         port = free_port()
         settings = make_settings(
             str(db.engine.url.render_as_string(hide_password=False)),
@@ -187,7 +188,7 @@ def app_factory(db: Database, sandbox_server: SandboxServer) -> Iterator[object]
             public_base_url=f"http://127.0.0.1:{port}",
             **overrides,
         )
-        app = create_app(settings)
+        app = create_app(settings, clock)
         server = serve_in_thread(app, port=port)
         url = server.__enter__()
         stack.append(server)

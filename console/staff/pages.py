@@ -1,8 +1,9 @@
 """The admins' pages: staff accounts, the weekly rota, and the audit trail.
 
 An admin adds staff (a one-time password is shown once), changes roles and phones, resets
-passwords (which ends the person's sessions) and deactivates accounts (a deactivated
-account cannot log in and is never paged). The rota decides who is paged now. The audit
+passwords (which ends the person's sessions), unlocks an account locked after failed
+log-ins, and deactivates accounts (a deactivated account cannot log in, its sessions end,
+and it is never paged). The rota decides who is paged now. The audit
 trail shows who viewed or changed which participant's record and when, filtered and
 exported as CSV.
 """
@@ -22,11 +23,13 @@ from fastapi.responses import Response
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from console import throttle
 from console.access import Viewer
-from console.auth import StaffError, add_staff, hash_password
+from console.auth import StaffError, add_staff, change_password
 from console.deps import ConsoleDeps
 from console.pages import Pages, notice_text, redirect
 from console.program.tables import csv_text
+from console.sessions import audit_access, end_sessions
 from records import rota
 from records.models import AuditEvent, Participant, RotaKind, RotaSlot, StaffRole, StaffUser
 from records.phones import InvalidPhoneNumber, to_e164
@@ -43,6 +46,7 @@ class StaffPages:
     def __init__(self, deps: ConsoleDeps, pages: Pages) -> None:
         self.deps = deps
         self.pages = pages
+        self.limits = throttle.LoginLimits.from_settings(deps.settings)
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -62,13 +66,20 @@ class StaffPages:
         return self._staff_page(viewer, notice=notice_text(request.query_params.get("notice")))
 
     def _staff_page(self, viewer: Viewer, status: int = 200, **context: Any) -> Response:
+        now = self.deps.clock.now()
         with self.deps.db.session() as session:
             people = list(session.scalars(select(StaffUser).order_by(StaffUser.display_name)))
+            locked = {
+                s.id: f"{until.astimezone(self.deps.zone):%H:%M}"
+                for s in people
+                if (until := throttle.locked_until(session, self.limits, s.email, now))
+            }
         return self.pages.render(
             "staff.html",
             viewer,
             status,
             people=people,
+            locked=locked,
             roles=[str(r) for r in StaffRole],
             **context,
         )
@@ -102,7 +113,11 @@ class StaffPages:
                     return self._staff_page(viewer, 404, error="No such staff member.")
                 if staff.id == viewer.me.id and action in ("deactivate", "role"):
                     raise StaffError("you can't deactivate yourself or change your own role")
-                one_time = self._apply(staff, action, form)
+                one_time = self._apply(session, staff, action, form)
+                if action in ("reset_password", "deactivate", "unlock"):
+                    audit_access(
+                        session, viewer.me.id, action, self.deps.clock.now(), f"staff {staff.id}"
+                    )
                 name = staff.display_name
         except (StaffError, InvalidPhoneNumber, ValueError) as exc:
             return self._staff_page(viewer, 400, error=f"Not saved: {_plain(exc)}")
@@ -111,18 +126,24 @@ class StaffPages:
             return self._staff_page(viewer, notice="Password reset.", one_time=(name, one_time))
         return redirect("/console/staff", "staff_changed")
 
-    def _apply(self, staff: StaffUser, action: str, form: dict[str, str]) -> str | None:
+    def _apply(
+        self, session: Session, staff: StaffUser, action: str, form: dict[str, str]
+    ) -> str | None:
         """Returns a new one-time password when the action was a reset."""
+        now = self.deps.clock.now()
         if action == "role":
             staff.role = StaffRole(form.get("role", ""))
         elif action == "phone":
             staff.phone = self._phone(form.get("phone", ""))
         elif action == "reset_password":
             password = secrets.token_urlsafe(12)
-            staff.password_hash = hash_password(password)  # ends their sessions (the stamp)
+            change_password(session, staff, password, now)  # ends every session of theirs
             return password
+        elif action == "unlock":
+            throttle.forgive(session, self.limits, staff.email)
         elif action == "deactivate":
             staff.active, staff.on_shift = False, False
+            end_sessions(session, staff.id, now, "deactivated")
         elif action == "reactivate":
             staff.active = True
         else:
@@ -212,7 +233,7 @@ class StaffPages:
                 writer.writerow(
                     (
                         f"{event.at:%Y-%m-%d %H:%M:%S}",
-                        csv_text(name or ""),
+                        csv_text(name or "unknown account"),
                         role or "",
                         event.action,
                         csv_text(person),

@@ -1,7 +1,7 @@
 """outbox leases: the sender holding a row while it sends, and until when
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-11-30 07:35:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import records.models
 
 
 revision: str = '0010'
-down_revision: str | None = '0007'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """check-ins updated as answered (engine key), appointment changes asked for by text
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-30 07:10:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

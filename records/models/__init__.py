@@ -6,6 +6,10 @@ One module per part of the domain; import from `records.models`, which has them 
 
 from __future__ import annotations
 
+from records.models.access import (
+    FailedLogin,
+    StaffSession,
+)
 from records.models.base import (
     Base,
     UTCDateTime,
@@ -75,6 +79,7 @@ __all__ = [
     "CheckIn",
     "Debrief",
     "Direction",
+    "FailedLogin",
     "ImportBatch",
     "ImportStatus",
     "Message",
@@ -93,6 +98,7 @@ __all__ = [
     "RotaSlot",
     "SchedulerLease",
     "StaffRole",
+    "StaffSession",
     "StaffUser",
     "TurnStatus",
     "UTCDateTime",

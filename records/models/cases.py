@@ -136,7 +136,8 @@ class Debrief(Base):
 
 
 class AuditEvent(Base):
-    """Who viewed or changed which participant's record, and when (42 CFR Part 2, HIPAA)."""
+    """Who viewed or changed which participant's record, and when (42 CFR Part 2, HIPAA);
+    also failed log-ins, lockouts, log-outs and refusals (no staff: an unknown account)."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_at", "at"),)

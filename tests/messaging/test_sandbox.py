@@ -429,6 +429,7 @@ def test_a_production_start_without_an_on_call_number_is_refused() -> None:
             twilio_account_sid="AC" + "1" * 32,
             twilio_auth_token="real-looking-token",
             secret_key="a-long-random-production-secret-0123456789",
+            public_base_url="https://peerline.example.org",
         )
     ok = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -436,6 +437,7 @@ def test_a_production_start_without_an_on_call_number_is_refused() -> None:
         twilio_auth_token="real-looking-token",
         secret_key="a-long-random-production-secret-0123456789",
         on_call_number="+12125550159",
+        public_base_url="https://peerline.example.org",
     )
     assert not ok.sandbox
 
