@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 OPTED_OUT_CODE = 21610  # the recipient replied STOP to this sender
 PERMANENT_CODES = {21211, 21214, 21408, 21604, 21606, 21612, 21614, 21617, OPTED_OUT_CODE}
 UNSENT = (MessageStatus.PENDING, MessageStatus.SENDING)
-STUCK_SENDING_AFTER = timedelta(minutes=2)
 CLAIM_SECONDS = 0.5  # the routine lane claims what pacing lets it send in this long
 
 
@@ -157,7 +156,7 @@ class OutboxSender:
         )
         stuck = and_(
             Message.status == MessageStatus.SENDING,
-            Message.updated_at < now - STUCK_SENDING_AFTER,
+            Message.updated_at < now - timedelta(seconds=self.settings.outbox_stuck_seconds),
         )
         due = and_(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
         lane = Message.priority == Priority.SAFETY if safety else Message.priority > Priority.SAFETY

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, ge=1, description="sends tried before giving up")
     outbox_backoff_seconds: float = Field(2.0, gt=0, description="first retry delay, doubles")
     outbox_backoff_max_seconds: float = Field(300.0, gt=0, description="longest retry delay")
+    outbox_stuck_seconds: float = Field(
+        120.0, gt=0, description="a send cut off by a crash is tried again after this"
+    )
     turn_retry_seconds: float = Field(5.0, gt=0, description="engine-down retry delay, doubles")
     worker_poll_seconds: float = Field(0.5, gt=0, description="idle poll of the work loops")
     default_region: str = Field("US", description="region for numbers typed without +country")
