@@ -77,6 +77,7 @@ class Report:
     duplicates: int = 0  # carried twice in the documented window
     unexplained_duplicates: int = 0  # carried twice outside it: a bug
     set_aside: int = 0
+    to_peer: int = 0  # queued behind a crisis: in the case thread, not the bot's to answer
 
     @property
     def ok(self) -> bool:
@@ -94,6 +95,7 @@ class Report:
             "process and one Rasa replica killed (SIGKILL) at 40%",
             f"  unanswered texts:        {len(self.unanswered)}",
             *[f"    {why}" for why in self.unanswered[:20]],
+            f"  handed to a peer (queued behind the person's crisis): {self.to_peer}",
             f"  people out of order:     {len(self.out_of_order)}",
             f"  crises / cases / paged twice: {self.crises} / {self.cases} / "
             f"{self.cases_paged_twice}",
@@ -272,7 +274,7 @@ def run(people: int, texts: int, logs: Path, timeout: float = 1800.0) -> Report:
         }
         procs: list[subprocess.Popen[bytes]] = []
         ports = [_free_port(), _free_port()]
-        urls = stack.enter_context(serve_processes(2, ports, env, logs, procs))
+        urls = stack.enter_context(serve_processes(2, ports, env, logs, procs, 900))
         for engine in engines:  # they loaded their models while the app processes started
             engine.wait_ready(timeout=900)
         traffic = Traffic(urls, procs, kill=int(report.texts * KILL_AT))
@@ -308,8 +310,13 @@ def check(db: Database, sandbox: Sandbox, crisis: set[str], report: Report) -> N
     for row in rows:
         if row.direction != Direction.INBOUND:
             continue
-        crisis_text = row.phone in crisis and row.body == CRISIS
-        ok = row.phone in safety_to if crisis_text else row.id in answered
+        if row.phone in crisis and row.body == CRISIS:
+            ok = row.phone in safety_to  # the safety reply answers it, and a peer is paged
+        elif row.phone in crisis and row.case_id is not None:
+            report.to_peer += 1  # an earlier text still queued when the crisis came in:
+            ok = True  # the bot stands aside, it waits in the case thread for the peer
+        else:
+            ok = row.id in answered
         if not ok or row.turn_status != TurnStatus.DONE:
             replies = [m for m in rows if m.reply_to_id == row.id]
             report.unanswered.append(

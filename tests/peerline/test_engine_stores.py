@@ -12,7 +12,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
+from peerline import engine_process
+from peerline.cli import app
+from peerline.cli import engine as engine_cli
 from peerline.engine_endpoints import write_endpoints
 from peerline.engine_process import ENGINE_BIN, engine_env
 from records.migrate import REPO_ROOT
@@ -102,3 +106,34 @@ def test_postgres_tracker_and_redis_lock_store_as_rasa_reads_them(
     with psycopg.connect(postgres_url) as conn:
         row = conn.execute("SELECT count(*) FROM events WHERE sender_id = 'p-probe'").fetchone()
     assert row is not None and row[0] == 1, "the conversation is in the shared PostgreSQL"
+
+
+def test_peerline_engine_rasa_writes_its_endpoints_and_keeps_the_token_off_argv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`peerline engine rasa` (a replica under a supervisor) becomes `rasa run` by exec:
+    its endpoints file names the shared stores, its token is in the environment only."""
+    token = "k" * 40
+    execs: list[tuple[list[str], dict[str, str]]] = []
+
+    def fake_exec(_path: str, argv: list[str], env: dict[str, str]) -> None:
+        execs.append((argv, env))
+
+    monkeypatch.setattr(engine_process, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(engine_process, "current_model", lambda: tmp_path / "model.tar.gz")
+    monkeypatch.setattr(engine_cli.os, "execve", fake_exec)
+    monkeypatch.setattr(engine_cli.os, "chdir", lambda _path: None)
+    monkeypatch.setenv("RASA_TOKEN", token)
+    monkeypatch.setenv("RASA_TRACKER_STORE_URL", "postgresql://rasa:pw@127.0.0.1:5432/rasa")
+    monkeypatch.setenv("RASA_LOCK_STORE_URL", "redis://127.0.0.1:6379/1")
+    result = CliRunner().invoke(app, ["engine", "rasa", "--port", "5006"])
+    assert result.exit_code == 0, result.output
+    [(argv, env)] = execs
+    assert token not in " ".join(argv) and env["RASA_TOKEN"] == token
+    assert argv[argv.index("--port") + 1] == "5006"
+    endpoints = Path(argv[argv.index("--endpoints") + 1])
+    assert endpoints == tmp_path / "var" / "endpoints-5006.yml"
+    assert stat.S_IMODE(endpoints.stat().st_mode) == 0o600
+    text = endpoints.read_text()
+    assert 'dialect: "postgresql"' in text and 'password: "pw"' in text
+    assert "lock_store:" in text and "db: 1" in text

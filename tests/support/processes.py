@@ -22,6 +22,7 @@ def serve_processes(
     env: dict[str, str],
     log_dir: Path,
     processes: list[subprocess.Popen[bytes]] | None = None,
+    start_timeout: float = 60.0,
 ) -> Iterator[list[str]]:
     """Start `count` app processes on `ports`, sharing `env`; yields their base URLs and
     stops them (SIGTERM, then SIGKILL) at the end. `processes`, if given, receives the
@@ -47,7 +48,9 @@ def serve_processes(
                 )
             )
         for url, process in zip(urls, processes, strict=True):
-            wait_for(lambda u=url, p=process: _up(u, p), timeout=60, what=f"{url} to start")
+            wait_for(
+                lambda u=url, p=process: _up(u, p), timeout=start_timeout, what=f"{url} to start"
+            )
         yield urls
     finally:
         for process in processes:
