@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.engine, pytest.mark.postgres]
 def test_kill_an_app_process_and_a_replica_mid_traffic(
     postgres_admin: str, redis_url: str, tmp_path: Path
 ) -> None:
-    report = bench_scale.run(people=20, texts=100, logs=tmp_path, timeout=300)
+    report = bench_scale.run(people=20, texts=100, logs=tmp_path, timeout=900)
     print("\n".join(report.lines()))  # the duplicate window's count, for the record
     assert report.texts == 100
     assert report.unanswered == [], "every text answered (a reply, or the safety reply)"
