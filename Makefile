@@ -31,6 +31,7 @@ bench: train
 	@.venv/bin/python -m scripts.bench_console
 	@.venv/bin/python scripts/bench_outreach.py
 	@.venv/bin/pytest tests/messaging/test_fuzz.py -q --hypothesis-profile=long
+	@.venv/bin/python -m scripts.bench_scale
 
 lint: setup
 	@.venv/bin/ruff check .

@@ -4,20 +4,21 @@ Only a short in-process retry lives here, for a refused connection (a blip while
 loads); a timed-out call is never repeated here, because the engine may have run it. If the
 engine stays down the turn is retried later from the database, so nothing is lost.
 
-A breaker keeps a hung or dead engine from tying up every worker: after a failure, calls
-fail at once for a short, growing pause, and the first call after the pause tries again.
+Several replicas (RASA_URLS) share the calls, each person's at their home replica
+(bot/replicas.py). A breaker per replica keeps a hung or dead one from tying up every
+worker: after a failure it is skipped for a short, growing pause, then probed again.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
+
+from bot.replicas import Replica, Replicas
 
 
 class EngineUnavailable(RuntimeError):
@@ -38,45 +39,25 @@ _refused = retry(
     wait=wait_fixed(0.3),
     reraise=True,
 )
-
-
-class Breaker:
-    """Fails calls fast for a pause after a failure (1 s, doubling to 30 s); one success
-    closes it. Thread-safe: every worker shares one view of the engine's health."""
-
-    def __init__(self, first: float = 1.0, longest: float = 30.0) -> None:
-        self._first, self._longest = first, longest
-        self._pause = 0.0
-        self._open_until = 0.0
-        self._lock = threading.Lock()
-
-    def allow(self) -> bool:
-        with self._lock:
-            return time.monotonic() >= self._open_until
-
-    def failed(self) -> None:
-        with self._lock:
-            self._pause = min(self._longest, self._pause * 2 if self._pause else self._first)
-            self._open_until = time.monotonic() + self._pause
-
-    def succeeded(self) -> None:
-        with self._lock:
-            self._pause, self._open_until = 0.0, 0.0
+NOTHING_RAN = (httpx.ConnectError, httpx.ConnectTimeout)  # safe to ask the next replica
 
 
 class RasaEngine:
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
-        self._client = httpx.Client(base_url=base_url, timeout=timeout)
+    """The engine's API over one or several replicas (bot/replicas.py says which gets
+    a call); each replica has its own breaker, so a dead or hung one is skipped."""
+
+    def __init__(self, base_url: str | Sequence[str], token: str, timeout: float = 10.0) -> None:
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        self.replicas = Replicas(urls, timeout)
         self._token = token
-        self.breaker = Breaker()
 
     def close(self) -> None:
-        self._client.close()
+        self.replicas.close()
 
     def message(self, sender: str, text: str, metadata: dict[str, Any]) -> list[EngineReply]:
         """Run one user turn through the REST channel and return the bot's replies."""
         payload = {"sender": sender, "message": text, "metadata": metadata}
-        data = self._post("/webhooks/rest/webhook", payload)
+        data = self._post("/webhooks/rest/webhook", payload, self.replicas.for_sender(sender))
         if not isinstance(data, list):
             raise EngineUnavailable("engine answered with an unexpected shape")
         return [_reply(item) for item in data if isinstance(item, dict)]
@@ -86,57 +67,77 @@ class RasaEngine:
     ) -> list[EngineReply]:
         """Start a conversation from outside (a nudge); returns what the bot says."""
         payload = {"name": intent, "entities": entities or {}}
-        data = self._post(f"/conversations/{sender}/trigger_intent", payload, token=True)
+        path = f"/conversations/{sender}/trigger_intent"
+        data = self._post(path, payload, self.replicas.for_sender(sender))
         messages = data.get("messages", []) if isinstance(data, dict) else []
         return [_reply(item) for item in messages if isinstance(item, dict)]
 
     def parse(self, text: str, timeout: float | None = None) -> tuple[str, float] | None:
         """NLU only (`/model/parse`): the top intent and its confidence."""
-        data = self._post("/model/parse", {"text": text}, token=True, timeout=timeout)
+        data = self._post("/model/parse", {"text": text}, self.replicas.round_robin(), timeout)
         intent = data.get("intent") if isinstance(data, dict) else None
         if not isinstance(intent, dict) or not intent.get("name"):
             return None
         return str(intent["name"]), float(intent.get("confidence") or 0.0)
 
     def is_ready(self) -> bool:
+        """At least one replica has its model loaded."""
+        return any(self._replica_ready(replica) for replica in self.replicas.all)
+
+    def _replica_ready(self, replica: Replica) -> bool:
         try:
-            response = self._client.get("/status", params={"token": self._token}, timeout=1)
+            response = replica.client.get("/status", params={"token": self._token}, timeout=1)
             return response.status_code == 200 and bool(response.json().get("model_file"))
         except (httpx.HTTPError, ValueError):
             return False
 
-    @_refused
     def _send(
-        self, path: str, payload: dict[str, Any], token: bool, timeout: float | None
+        self, replica: Replica, path: str, payload: dict[str, Any], timeout: float | None
     ) -> httpx.Response:
         # Every call carries the token: the REST channel asks for it too (actions/channel.py).
         params = {"token": self._token}
         extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
-        return self._client.post(path, json=payload, params=params, **extra)
+        return replica.client.post(path, json=payload, params=params, **extra)
 
     def _post(
-        self, path: str, payload: dict[str, Any], token: bool = False, timeout: float | None = None
+        self, path: str, payload: dict[str, Any], order: list[Replica], timeout: float | None = None
     ) -> Any:
-        if not self.breaker.allow():
-            raise EngineUnavailable("engine paused after recent failures")
-        try:
-            response = self._send(path, payload, token, timeout)
-        except httpx.HTTPError as exc:
-            self.breaker.failed()
-            raise EngineUnavailable(type(exc).__name__) from exc
-        except RuntimeError as exc:  # the client was closed: the app is stopping
-            raise EngineUnavailable("engine client closed") from exc
-        if response.status_code >= 500:
-            self.breaker.failed()
-            raise EngineUnavailable(f"engine answered HTTP {response.status_code}")
-        if response.status_code != 200:
-            raise EngineUnavailable(f"engine answered HTTP {response.status_code}")
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise EngineUnavailable("engine answered with invalid JSON") from exc
-        self.breaker.succeeded()
-        return data
+        """Ask the first replica whose breaker allows; a refused connection ran nothing, so
+        the next is asked at once. Any other failure may have run the turn: it is not
+        repeated here (the turn is retried later, by then on a healthy replica)."""
+        # One replica: a refused connection is likely a blip while Rasa loads; wait once.
+        send = _refused(self._send) if len(order) == 1 else self._send
+        why = "engine paused after recent failures"
+        for replica in order:
+            if not replica.breaker.allow():
+                continue
+            try:
+                response = send(replica, path, payload, timeout)
+            except NOTHING_RAN as exc:
+                replica.breaker.failed()
+                why = type(exc).__name__
+                continue
+            except httpx.HTTPError as exc:
+                replica.breaker.failed()
+                raise EngineUnavailable(type(exc).__name__) from exc
+            except RuntimeError as exc:  # the client was closed: the app is stopping
+                raise EngineUnavailable("engine client closed") from exc
+            return _answer(replica, response)
+        raise EngineUnavailable(why)
+
+
+def _answer(replica: Replica, response: httpx.Response) -> Any:
+    if response.status_code >= 500:
+        replica.breaker.failed()
+        raise EngineUnavailable(f"engine answered HTTP {response.status_code}")
+    if response.status_code != 200:
+        raise EngineUnavailable(f"engine answered HTTP {response.status_code}")
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise EngineUnavailable("engine answered with invalid JSON") from exc
+    replica.breaker.succeeded()
+    return data
 
 
 def _reply(item: dict[str, Any]) -> EngineReply:

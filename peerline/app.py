@@ -50,7 +50,7 @@ class Peerline:
         settings, poll = self.settings, self.settings.worker_poll_seconds
         self.db = Database(settings.database_url)
         self.engine = RasaEngine(
-            settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds
+            settings.rasa_replicas, settings.rasa_token, settings.rasa_timeout_seconds
         )
         # Called with a case id after any case changes (the console's live queue listens).
         self.case_listeners: list[Callable[[int], None]] = []

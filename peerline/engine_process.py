@@ -14,8 +14,10 @@ from pathlib import Path
 
 import httpx
 
+from peerline.engine_endpoints import write_endpoints
 from records.install import private_dir
 from records.migrate import REPO_ROOT
+from records.settings import Settings
 
 ENGINE_BIN = REPO_ROOT / ".venv-engine" / "bin"
 
@@ -34,17 +36,6 @@ def current_model() -> Path:
     if not model.exists():
         raise EngineError(f"model {model.name} is missing: run `make train`")
     return model
-
-
-def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
-    """Endpoints for this run: Rasa 3.6 has no ${VAR:-default}, so ports are written here."""
-    path.touch(mode=0o600)
-    path.write_text(
-        "# written by peerline/engine_process.py for one run; bot/endpoints.yml is the default\n"
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
-    )
-    return path
 
 
 def engine_env(token: str) -> dict[str, str]:
@@ -70,6 +61,9 @@ class EngineProcesses:
     action_port: int = 5055
     state_dir: Path = field(default_factory=lambda: REPO_ROOT / "var")
     model: Path | None = None
+    tracker_store_url: str = ""  # empty: a SQLite file in state_dir
+    lock_store_url: str = ""  # empty: Rasa's in-process lock
+    with_actions: bool = True  # False: a further replica using an action server run elsewhere
     _procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
@@ -80,46 +74,57 @@ class EngineProcesses:
     def pids(self) -> list[int]:
         return [proc.pid for proc in self._procs]
 
-    def start(self) -> None:
+    @property
+    def rasa_pid(self) -> int:
+        return self._procs[-1].pid
+
+    def endpoints(self) -> Path:
+        """This start's endpoints file (one per replica port: replicas may share var/)."""
         private_dir(self.state_dir)  # the tracker store holds conversations: owner only
+        return write_endpoints(
+            self.state_dir / f"endpoints-{self.rasa_port}.yml",
+            f"http://127.0.0.1:{self.action_port}/webhook",
+            self.state_dir / "rasa-tracker.db",
+            self.tracker_store_url,
+            self.lock_store_url,
+        )
+
+    def rasa_argv(self, endpoints: Path) -> list[str]:
         model = self.model or current_model()
-        env = engine_env(self.token)
-        endpoints = write_endpoints(
-            self.state_dir / "endpoints.yml", self.action_port, self.state_dir / "rasa-tracker.db"
-        )
-        self._spawn(
+        return [
+            str(ENGINE_BIN / "python"),
+            "scripts/engine_main.py",  # adds --auth-token from RASA_TOKEN inside rasa
+            "run",
+            "--enable-api",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(self.rasa_port),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            "bot/credentials.yml",
+            "--model",
+            str(model),
+        ]
+
+    def actions_argv(self) -> list[str]:
+        return [
+            str(ENGINE_BIN / "rasa"),
+            "run",
             "actions",
-            [
-                str(ENGINE_BIN / "rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "actions",
-                "--port",
-                str(self.action_port),
-            ],
-            env,
-        )
-        self._spawn(
-            "rasa",
-            [
-                str(ENGINE_BIN / "python"),
-                "scripts/engine_main.py",  # adds --auth-token from RASA_TOKEN inside rasa
-                "run",
-                "--enable-api",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.rasa_port),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                "bot/credentials.yml",
-                "--model",
-                str(model),
-            ],
-            env,
-        )
+            "--actions",
+            "actions",
+            "--port",
+            str(self.action_port),
+        ]
+
+    def start(self) -> None:
+        env = engine_env(self.token)
+        endpoints = self.endpoints()
+        if self.with_actions:
+            self._spawn("actions", self.actions_argv(), env)
+        self._spawn(f"rasa-{self.rasa_port}", self.rasa_argv(endpoints), env)
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log_path = self.state_dir / f"{name}.log"
@@ -157,7 +162,7 @@ class EngineProcesses:
         return (
             status.status_code == 200
             and bool(status.json().get("model_file"))
-            and (actions.status_code == 200)
+            and (actions.status_code == 200 or not self.with_actions)
         )
 
     def stop(self) -> None:
@@ -170,3 +175,14 @@ class EngineProcesses:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self._procs.clear()
+
+
+def engine_processes(settings: Settings, rasa_port: int | None = None) -> EngineProcesses:
+    """The engine a deployment's settings describe: its stores, its action server."""
+    return EngineProcesses(
+        token=settings.rasa_token,
+        rasa_port=rasa_port or settings.rasa_port,
+        action_port=settings.action_port,
+        tracker_store_url=settings.rasa_tracker_store_url,
+        lock_store_url=settings.rasa_lock_store_url,
+    )

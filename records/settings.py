@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from records.install import MIN_TOKEN_LENGTH, install_token
@@ -26,6 +26,8 @@ DEV_SECRET_KEY = "dev-only-change-me"
 NAMEABLE_TEMPLATES = frozenset({"appointment_nudge"})
 MIN_SECRET_KEY_LENGTH = 32
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TRACKER_STORES = ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg", "redis")
+LOCK_STORES = ("redis",)
 SPAN = re.compile(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 
 
@@ -56,6 +58,15 @@ class Settings(BaseSettings):
 
     # --- Rasa engine (loopback only) ---
     rasa_url: str = Field("http://127.0.0.1:5005", description="the Rasa engine's HTTP API")
+    rasa_urls: str = Field(
+        "", description="several Rasa replicas, comma-separated; empty: RASA_URL alone"
+    )
+    rasa_tracker_store_url: str = Field(
+        "", description="Rasa's shared tracker store (postgresql:// or redis://); empty: SQLite"
+    )
+    rasa_lock_store_url: str = Field(
+        "", description="Rasa's shared lock store (redis://host:port/db); empty: none"
+    )
     rasa_token: str = Field(
         default_factory=install_token,
         min_length=MIN_TOKEN_LENGTH,
@@ -145,6 +156,23 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
 
+    @field_validator("rasa_urls")
+    @classmethod
+    def _url_list(cls, value: str) -> str:
+        urls = [url.strip().rstrip("/") for url in value.split(",") if url.strip()]
+        if any(urlsplit(url).scheme not in ("http", "https") for url in urls):
+            raise ValueError("RASA_URLS: give http:// URLs, comma-separated")
+        return ",".join(urls)
+
+    @field_validator("rasa_tracker_store_url", "rasa_lock_store_url")
+    @classmethod
+    def _store_url(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        allowed = TRACKER_STORES if info.field_name == "rasa_tracker_store_url" else LOCK_STORES
+        if value and urlsplit(value).scheme not in allowed:
+            raise ValueError(f"{str(info.field_name).upper()}: use a {' or '.join(allowed)} URL")
+        return value
+
     @field_validator("outreach_checkin_days")
     @classmethod
     def _known_days(cls, value: str) -> str:
@@ -230,6 +258,11 @@ class Settings(BaseSettings):
     @property
     def rasa_port(self) -> int:
         return urlsplit(self.rasa_url).port or 5005
+
+    @property
+    def rasa_replicas(self) -> list[str]:
+        """The engine replicas turns are spread across (RASA_URLS, else RASA_URL)."""
+        return self.rasa_urls.split(",") if self.rasa_urls else [self.rasa_url]
 
     @property
     def sandbox(self) -> bool:

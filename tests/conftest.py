@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -33,6 +34,7 @@ hypothesis_settings.register_profile("long", max_examples=1000, deadline=None)
 hypothesis_settings.load_profile("suite")
 
 PG_ADMIN_URL = os.environ.get("PEERLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("PEERLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token-" + "0" * 16
 PROGRAM_NUMBER = "+12125550100"
@@ -91,6 +93,25 @@ def db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """Redis for Rasa's lock store, with a key prefix of this test's own (the app itself
+    never talks to Redis, so a plain PING over a socket checks it is there)."""
+    parts = urlsplit(REDIS_URL)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            reachable = sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        reachable = False
+    if not reachable:
+        problem = f"Redis not reachable at {REDIS_URL}"
+        if os.environ.get("PEERLINE_REQUIRE_POSTGRES"):
+            pytest.fail(problem + " (PEERLINE_REQUIRE_POSTGRES is set)")
+        pytest.skip(problem)
+    return f"{REDIS_URL}?key_prefix=t{secrets.token_hex(4)}"
 
 
 # --- the sandbox Twilio ----------------------------------------------------------------

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from peerline.cli import appointments, database, participants, run, schedule, staff, triage
+from peerline.cli import (
+    appointments,
+    database,
+    engine,
+    participants,
+    run,
+    schedule,
+    staff,
+    triage,
+)
 
 app = typer.Typer(
     help="peerline: SMS peer check-ins for people in MOUD treatment.", no_args_is_help=True
@@ -13,6 +22,7 @@ app.add_typer(database.app, name="db")
 app.add_typer(staff.app, name="staff")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(appointments.app, name="appointment")
+app.add_typer(engine.app, name="engine")
 app.command("enrol")(participants.enrol_participant)
 app.command("participants")(participants.list_participants)
 app.command("pause")(participants.pause)

@@ -12,7 +12,7 @@ from peerline import logs
 from peerline.app import create_app
 from peerline.cli.common import console, load_settings
 from peerline.demo import DEMO_ALIAS, Logins, refusal, seed
-from peerline.engine_process import EngineError, EngineProcesses
+from peerline.engine_process import EngineError, engine_processes
 from records import migrate
 from records.settings import Settings
 
@@ -46,9 +46,7 @@ def demo() -> None:
 
 
 def _run(settings: Settings, with_engine: bool, logins: Logins | None = None) -> None:
-    engine = EngineProcesses(
-        token=settings.rasa_token, rasa_port=settings.rasa_port, action_port=settings.action_port
-    )
+    engine = engine_processes(settings)
     if with_engine:
         with console.status("starting the Rasa engine and action server (about a minute)..."):
             try:

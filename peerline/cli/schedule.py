@@ -101,7 +101,7 @@ def schedule_run() -> None:
     logs.configure(settings.log_level)
     migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
-    engine = RasaEngine(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+    engine = RasaEngine(settings.rasa_replicas, settings.rasa_token, settings.rasa_timeout_seconds)
     scheduler = Scheduler(db, engine, settings, SystemClock())
     loop = Loop("outreach", scheduler.step, max(settings.worker_poll_seconds, 1.0))
     loop.start()

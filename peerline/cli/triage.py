@@ -33,7 +33,7 @@ def triage_file(
     items = _read_triage_csv(path)
     settings = load_settings()
     runs: list[tuple[str, EngineNlu | None]] = [("without the engine", None)]
-    rasa = RasaEngine(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+    rasa = RasaEngine(settings.rasa_replicas, settings.rasa_token, settings.rasa_timeout_seconds)
     if engine and rasa.is_ready():
         runs.append(("with the engine", lambda text: parse_intent(rasa, text)))
     elif engine:

@@ -17,11 +17,17 @@ from tests.support.waiting import wait_for
 
 @contextmanager
 def serve_processes(
-    count: int, ports: list[int], env: dict[str, str], log_dir: Path
+    count: int,
+    ports: list[int],
+    env: dict[str, str],
+    log_dir: Path,
+    processes: list[subprocess.Popen[bytes]] | None = None,
+    start_timeout: float = 60.0,
 ) -> Iterator[list[str]]:
     """Start `count` app processes on `ports`, sharing `env`; yields their base URLs and
-    stops them (SIGTERM, then SIGKILL) at the end."""
-    processes: list[subprocess.Popen[bytes]] = []
+    stops them (SIGTERM, then SIGKILL) at the end. `processes`, if given, receives the
+    processes (a fault test kills one)."""
+    processes = [] if processes is None else processes
     urls = [f"http://127.0.0.1:{port}" for port in ports[:count]]
     try:
         for index, (port, url) in enumerate(zip(ports, urls, strict=False)):
@@ -42,11 +48,14 @@ def serve_processes(
                 )
             )
         for url, process in zip(urls, processes, strict=True):
-            wait_for(lambda u=url, p=process: _up(u, p), timeout=60, what=f"{url} to start")
+            wait_for(
+                lambda u=url, p=process: _up(u, p), timeout=start_timeout, what=f"{url} to start"
+            )
         yield urls
     finally:
         for process in processes:
-            process.send_signal(signal.SIGTERM)
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
         for process in processes:
             try:
                 process.wait(timeout=15)
