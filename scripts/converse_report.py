@@ -27,6 +27,10 @@ FALLBACK_RESPONSES = (
 CRISIS_LEVELS = {"urgent", "emergency"}
 
 
+def _num(value: float | None, places: int = 2) -> str:
+    return "-" if value is None else f"{value:.{places}f}"
+
+
 @dataclass(frozen=True)
 class Figures:
     conversations: int
@@ -131,10 +135,6 @@ def _p95(values: list[float]) -> float | None:
     if len(values) < 2:
         return values[0] if values else None
     return statistics.quantiles(sorted(values), n=100, method="inclusive")[94]
-
-
-def _num(value: float | None, places: int = 2) -> str:
-    return "-" if value is None else f"{value:.{places}f}"
 
 
 def _cell(text: str) -> str:
