@@ -83,7 +83,7 @@ def product(postgres: bool) -> Iterator[Line]:
         with console.status("starting the real Rasa engine (about 30 s)..."):
             engine.start()
             stack.callback(engine.stop)
-            engine.wait_ready(timeout=300)
+            engine.wait_ready(timeout=600)  # a busy machine loads the model slowly
         url = stack.enter_context(_database(postgres, tmp))
         db = Database(url)
         stack.callback(db.dispose)
