@@ -33,7 +33,9 @@ def test_the_sample_set_is_answered_and_the_crisis_caught(
     conversations = load(SAMPLE)
     assert len(conversations) == 3
     try:
-        transcripts = [play(line, c, synthetic_phone(i)) for i, c in enumerate(conversations)]
+        transcripts = [
+            play(line, c, synthetic_phone(i), timeout=90) for i, c in enumerate(conversations)
+        ]
     finally:
         line.client.close()
 
