@@ -31,7 +31,7 @@ from messaging.sandbox import Sandbox, create_sandbox_app
 from peerline.engine_process import EngineProcesses
 from records import migrate
 from records.db import Database
-from scripts.converse_play import Line, Transcript, add_peer_on_shift, load, play, synthetic_phone
+from scripts.converse_play import Line, Transcript, add_peer_on_shift, load, play
 from scripts.converse_report import fallback_patterns, figures, markdown, print_figures
 from tests.support.processes import serve_processes
 from tests.support.servers import serve_in_thread
@@ -118,7 +118,7 @@ def play_all(line: Line, path: Path, timeout: float) -> list[Transcript]:
         task = progress.add_task("texts", total=sum(len(c.turns) for c in conversations))
         for index, conversation in enumerate(conversations):
             progress.update(task, description=f"conversation {conversation.id}")
-            transcript = play(line, conversation, synthetic_phone(index), timeout)
+            transcript = play(line, conversation, index, timeout)
             progress.advance(task, len(conversation.turns))
             transcripts.append(transcript)
     return transcripts

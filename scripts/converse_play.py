@@ -38,6 +38,7 @@ from tests.support.twilio import inbound_params
 
 PEER_PHONE = "+12125550105"  # the synthetic on-shift peer crisis pages go to
 AREAS = ("212", "312", "415", "617", "718", "646", "202", "303", "206", "305")
+ALIASES = ("Sam", "Jo", "Alex", "Casey", "Dee", "Lee", "Max", "Nico", "Pat", "Ray")
 LEVEL_RANK = {CaseLevel.SUPPORT: 1, CaseLevel.URGENT: 2, CaseLevel.EMERGENCY: 3}
 SETTLE_SECONDS = 0.4  # a second reply of the same turn can trail the first by a poll
 
@@ -111,6 +112,11 @@ def load(path: Path) -> list[Conversation]:
     ]
 
 
+def synthetic_alias(index: int) -> str:
+    """A first name the bot can greet, as staff would enrol someone."""
+    return ALIASES[index % len(ALIASES)]
+
+
 def synthetic_phone(index: int) -> str:
     """The index-th fictional 555-01xx number (lines 0110-0199, then the next area code)."""
     area = AREAS[(index // 90) % len(AREAS)]
@@ -142,9 +148,11 @@ def enrol_person(db: Database, phone: str, alias: str) -> int:
         return person.id
 
 
-def play(line: Line, conversation: Conversation, phone: str, timeout: float = 30.0) -> Transcript:
-    """Enrol a fresh consented person on `phone` and text each turn, one at a time."""
-    person = enrol_person(line.db, phone, f"C-{conversation.id}"[:80])
+def play(line: Line, conversation: Conversation, index: int, timeout: float = 30.0) -> Transcript:
+    """Enrol a fresh consented person (the index-th synthetic one) and text each turn, one at
+    a time, each once the turn before has finished."""
+    phone = synthetic_phone(index)
+    person = enrol_person(line.db, phone, synthetic_alias(index))
     transcript = Transcript(conversation)
     for turn in conversation.turns:
         transcript.played.append(_play_turn(line, person, phone, turn, timeout))

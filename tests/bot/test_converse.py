@@ -11,7 +11,7 @@ import pytest
 from messaging.sandbox import Sandbox
 from peerline.engine_process import EngineProcesses
 from records.db import Database
-from scripts.converse_play import Line, add_peer_on_shift, load, play, synthetic_phone
+from scripts.converse_play import Line, add_peer_on_shift, load, play
 from scripts.converse_report import FIGURE_NAMES, fallback_patterns, figures, markdown
 from tests.conftest import PROGRAM_NUMBER, RunningApp
 
@@ -33,9 +33,7 @@ def test_the_sample_set_is_answered_and_the_crisis_caught(
     conversations = load(SAMPLE)
     assert len(conversations) == 3
     try:
-        transcripts = [
-            play(line, c, synthetic_phone(i), timeout=90) for i, c in enumerate(conversations)
-        ]
+        transcripts = [play(line, c, i, timeout=90) for i, c in enumerate(conversations)]
     finally:
         line.client.close()
 
