@@ -1,5 +1,5 @@
 # peerline: `make demo` to try it, `make test` to check it. Both set up what they need.
-.PHONY: setup train demo test validate eval bench screen-model engine-trust lint format typecheck clean
+.PHONY: setup train demo test validate eval converse bench screen-model engine-trust lint format typecheck clean
 
 setup:
 	@bash scripts/setup.sh
@@ -18,6 +18,10 @@ validate: setup
 
 eval: train
 	@bash scripts/eval.sh
+
+CONVERSATIONS ?= data/conversations/sample.yml
+converse: train
+	@.venv/bin/python -m scripts.converse $(CONVERSATIONS)
 
 screen-model: setup
 	@.venv/bin/python scripts/train_screen_model.py

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Train the peerline Rasa model once per content hash and reuse it.
-# Hash: bot/*.yml (+ bot/domain/*.yml), data/**/*.yml, requirements/engine.lock.
+# Hash: bot/*.yml (+ bot/domain/*.yml), data/**/*.yml but data/conversations, requirements/engine.lock.
 # Last line of output: the model path. models/current holds the same path.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,7 +11,8 @@ RASA="${RASA_BIN:-.venv-engine/bin/rasa}"
 hash_inputs() {
   {
     find bot -maxdepth 2 -type f \( -name '*.yml' -o -name '*.yaml' \) -print0
-    find data -type f \( -name '*.yml' -o -name '*.yaml' \) -print0
+    # data/conversations/ holds scripted conversations for make converse, not training data
+    find data -path data/conversations -prune -o -type f \( -name '*.yml' -o -name '*.yaml' \) -print0
     [ -f requirements/engine.lock ] && printf 'requirements/engine.lock\0'
   } | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
 }
