@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
+from escalation.screen.engine_trust import TRUST
 from messaging.sandbox import Sandbox
 from peerline.engine_process import EngineProcesses
 from records.db import Database
@@ -183,12 +184,15 @@ def test_a_turn_that_keeps_failing_backs_off_is_set_aside_and_stalls_nobody(
 
 @pytest.fixture
 def worried_engine() -> Iterator[str]:
-    """A stand-in engine whose NLU reads every text as suicidal, with confidence."""
+    """A stand-in engine whose NLU reads every text as suicidal, with all the confidence the
+    calibration asks of that intent (escalation/screen/engine_thresholds.json)."""
     app = FastAPI()
+    trusted_from = TRUST["risk_suicidal"].raise_from
+    assert trusted_from is not None, "the calibration lets risk_suicidal raise a case"
 
     @app.post("/model/parse")
     def parse() -> dict[str, Any]:
-        return {"intent": {"name": "risk_suicidal", "confidence": 0.97}}
+        return {"intent": {"name": "risk_suicidal", "confidence": trusted_from}}
 
     @app.post("/webhooks/rest/webhook")
     def webhook() -> list[dict[str, Any]]:
