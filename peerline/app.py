@@ -17,6 +17,7 @@ from console import ConsoleDeps, build_console_router
 from escalation.escalate import Escalator, policy_from
 from escalation.lane import SafetyLane
 from messaging.gateway import GatewayDeps, build_gateway_router
+from messaging.inbox import Inbox
 from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.twilio_client import build_twilio_client
@@ -69,6 +70,7 @@ class Peerline:
         self.timer_loop = Loop("timers", self._timer_step, max(poll, 1.0))
         self.outreach_loop = Loop("outreach", self._outreach_step, max(poll, 1.0))
         self.lane.on_screened = self.turn_loop.wake
+        self.inbox = Inbox(self.db, self.clock, on_stored=self.safety_loop.wake)
 
     def case_changed(self, case_id: int) -> None:
         for listener in self.case_listeners:
@@ -120,6 +122,7 @@ class Peerline:
         for loop in self.loops:
             if loop is not self.outreach_loop:
                 loop.stop()
+        self.inbox.close()
         self.turn_pool.close()
         self.lane.close()
         self.engine.close()
@@ -139,9 +142,7 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
 
     app = FastAPI(title="peerline", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.peerline = peerline
-    deps = GatewayDeps(
-        settings, peerline.db, peerline.clock, peerline.safety_loop.wake, peerline.wake_outbox
-    )
+    deps = GatewayDeps(settings, peerline.db, peerline.clock, peerline.inbox, peerline.wake_outbox)
     app.include_router(build_gateway_router(deps))
     console = ConsoleDeps.from_settings(
         settings, peerline.db, peerline.clock, peerline.wake_outbox, peerline.escalator.policy
