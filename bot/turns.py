@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from bot import payloads
@@ -86,30 +86,7 @@ class TurnProcessor:
     def due(self, limit: int, busy: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
         """Turns ready to run, oldest first, at most one per phone: a person's texts keep
         their order, and nobody's text waits for another person's."""
-        now = self.clock.now()
-        earlier = aliased(Message)
-        waiting_behind = exists().where(
-            and_(
-                earlier.phone == Message.phone,
-                earlier.direction == Direction.INBOUND,
-                earlier.turn_status == TurnStatus.PENDING,
-                earlier.id < Message.id,
-            )
-        )
-        query = (
-            select(Message.id, Message.phone)
-            .where(
-                Message.direction == Direction.INBOUND,
-                Message.turn_status == TurnStatus.PENDING,
-                Message.screened_at.is_not(None),
-                Message.next_attempt_at <= now,
-                ~waiting_behind,
-            )
-            .order_by(Message.id)
-            .limit(limit)
-        )
-        if busy:
-            query = query.where(Message.phone.not_in(busy))
+        query = due_query(self.clock.now(), limit, busy)
         with self.db.session() as session:
             return [(row.id, row.phone) for row in session.execute(query)]
 
@@ -286,6 +263,35 @@ class TurnProcessor:
                 self.escalator.escalate(
                     session, participant=participant, phone=message.phone, signal=signal, now=now
                 )
+
+
+def due_query(now: datetime, limit: int, busy: frozenset[str]) -> Select[int, str]:
+    """Pending, screened turns whose person has no earlier turn pending. The earlier-turn
+    check reads only pending rows (a partial index), never a person's whole history."""
+    earlier = aliased(Message)
+    waiting_behind = exists().where(
+        and_(
+            earlier.phone == Message.phone,
+            earlier.turn_status == TurnStatus.PENDING,
+            earlier.direction == Direction.INBOUND,
+            earlier.id < Message.id,
+        )
+    )
+    query = (
+        select(Message.id, Message.phone)
+        .where(
+            Message.direction == Direction.INBOUND,
+            Message.turn_status == TurnStatus.PENDING,
+            Message.screened_at.is_not(None),
+            Message.next_attempt_at <= now,
+            ~waiting_behind,
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    if busy:
+        query = query.where(Message.phone.not_in(busy))
+    return query
 
 
 UPCOMING = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)

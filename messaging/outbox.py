@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -145,28 +145,7 @@ class OutboxSender:
 
     def _claim(self, limit: int, safety: bool) -> list[int]:
         now = self.clock.now()
-        earlier = aliased(Message)
-        blocked_by_earlier = exists().where(
-            and_(
-                earlier.phone == Message.phone,
-                earlier.direction == Direction.OUTBOUND,
-                earlier.status.in_(UNSENT),
-                earlier.priority <= Message.priority,
-                earlier.id < Message.id,
-            )
-        )
-        stuck = and_(
-            Message.status == MessageStatus.SENDING,
-            Message.updated_at < now - STUCK_SENDING_AFTER,
-        )
-        due = and_(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
-        lane = Message.priority == Priority.SAFETY if safety else Message.priority > Priority.SAFETY
-        query = (
-            select(Message)
-            .where(Message.direction == Direction.OUTBOUND, lane, due | stuck, ~blocked_by_earlier)
-            .order_by(Message.priority, Message.id)
-            .limit(limit)
-        )
+        query = claim_query(now, limit, safety)
         if self.db.is_postgres:
             query = query.with_for_update(skip_locked=True, of=Message)
         with self.db.session() as session:
@@ -275,3 +254,30 @@ def apply_status_callback(
         if int(error_code) == OPTED_OUT_CODE and not is_opted_out(session, message.phone):
             session.add(OptOut(phone=message.phone, source="carrier"))
     return message
+
+
+def claim_query(now: datetime, limit: int, safety: bool) -> Select[Message]:
+    """Due outbound texts of one lane whose recipient has no earlier text unsent. The
+    earlier-text check reads only unsent rows (a partial index), never the whole history."""
+    earlier = aliased(Message)
+    blocked_by_earlier = exists().where(
+        and_(
+            earlier.phone == Message.phone,
+            earlier.direction == Direction.OUTBOUND,
+            earlier.status.in_(UNSENT),
+            earlier.priority <= Message.priority,
+            earlier.id < Message.id,
+        )
+    )
+    stuck = and_(
+        Message.status == MessageStatus.SENDING,
+        Message.updated_at < now - STUCK_SENDING_AFTER,
+    )
+    due = and_(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
+    lane = Message.priority == Priority.SAFETY if safety else Message.priority > Priority.SAFETY
+    return (
+        select(Message)
+        .where(Message.direction == Direction.OUTBOUND, lane, due | stuck, ~blocked_by_earlier)
+        .order_by(Message.priority, Message.id)
+        .limit(limit)
+    )
