@@ -46,6 +46,7 @@ from records.models import (
     TurnStatus,
 )
 from records.settings import Settings
+from records.timings import Timings
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class TurnProcessor:
         self.settings = settings
         self.clock = clock
         self.escalator = escalator
+        self.timings = Timings()  # the app hands in its own, which /metrics exposes
 
     def process_due(self, limit: int = 10) -> int:
         """Run due turns one after another (tests and tools; the app runs a TurnPool)."""
@@ -104,6 +106,9 @@ class TurnProcessor:
                     return False  # the safety lane reads every text first
                 self._run(TurnContext(session, message, message.participant, self.clock.now()))
                 message.turn_status = TurnStatus.DONE
+                arrived = message.created_at
+            took = (self.clock.now() - arrived).total_seconds()
+            self.timings.turn.observe(max(took, 0.0))
             return True
         except EngineUnavailable as exc:
             self._engine_down(message_id, str(exc))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from records.clock import Clock
 from records.db import Database
 from records.phones import InvalidPhoneNumber, to_e164
 from records.settings import Settings
+from records.timings import Timings
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("peerline.security")
@@ -43,6 +45,7 @@ class GatewayDeps:
     clock: Clock
     inbox: Inbox  # stores arriving texts, then wakes the safety lane
     wake_outbox: Callable[[], None]
+    timings: Timings
 
 
 def twiml() -> Response:
@@ -73,6 +76,7 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
 
     @router.post("/inbound")
     async def inbound(request: Request) -> Response:
+        started = time.perf_counter()
         params = await signed_params(request)
         if isinstance(params, Response):
             return params
@@ -88,6 +92,7 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
             _int(params.get("NumMedia")),
         )
         await asyncio.wrap_future(deps.inbox.submit(arrival))  # committed before the 200
+        deps.timings.ack.observe(time.perf_counter() - started)
         return twiml()
 
     @router.post("/status")

@@ -133,7 +133,7 @@ def store_group(session: Session, group: list[Arrival], now: datetime) -> list[b
     seen = set(session.scalars(select(Message.twilio_sid).where(Message.twilio_sid.in_(sids))))
     phones = {arrival.phone for arrival in group}
     query = select(Participant.phone, Participant.id).where(Participant.phone.in_(phones))
-    people: dict[str, int] = {phone: pid for phone, pid in session.execute(query).tuples()}
+    people: dict[str, int] = {phone: pid for phone, pid in session.execute(query)}
     results: list[bool] = []
     for arrival, sid in zip(group, sids, strict=True):
         if sid in seen:

@@ -39,6 +39,7 @@ from records.models import (
 )
 from records.phones import mask
 from records.settings import Settings
+from records.timings import Timings
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ class OutboxSender:
         self.settings = settings
         self.clock = clock
         self.pace = SendPace(settings.send_rate_per_second)
+        self.timings = Timings()  # the app hands in its own, which /metrics exposes
         self._sending_number = next(iter(settings.sender.values()))
         # twilio loads its Messages API lazily (about 0.2 s): pay that at start, not on the
         # first safety text after a restart.
@@ -170,13 +172,16 @@ class OutboxSender:
                 message.error_message = "too late to send politely"
                 log.info("outbox: message %d suppressed, past its send-before time", message.id)
                 return
-            to, body = message.phone, message.body
+            to, body, queued_at = message.phone, message.body, message.created_at
         if paced:
             self.pace.wait(self._sending_number)
         else:
             self.pace.reserve(self._sending_number)  # counted, never waited for
         outcome = self._deliver(message_id, to, body)
         self._record(message_id, outcome)
+        if outcome.sid:
+            waited = (self.clock.now() - queued_at).total_seconds()
+            self.timings.send.labels("routine" if paced else "safety").observe(max(waited, 0.0))
 
     def _deliver(self, message_id: int, to: str, body: str) -> SendOutcome:
         try:

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 from bot.engine import RasaEngine, nlu_within
 from bot.turn_pool import TurnPool
@@ -22,10 +21,12 @@ from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.twilio_client import build_twilio_client
 from outreach.scheduler import Scheduler
+from peerline.health import Watched, build_health_router
 from peerline.loops import Loop
 from records.clock import Clock, SystemClock
 from records.db import Database
 from records.settings import Settings
+from records.timings import Timings
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ class Peerline:
         self.timer_loop = Loop("timers", self._timer_step, max(poll, 1.0))
         self.outreach_loop = Loop("outreach", self._outreach_step, max(poll, 1.0))
         self.lane.on_screened = self.turn_loop.wake
+        self.timings = Timings()  # what /metrics exposes
+        self.turns.timings = self.outbox.timings = self.timings
+        self.started = False
         self.inbox = Inbox(self.db, self.clock, on_stored=self.safety_loop.wake)
 
     def case_changed(self, case_id: int) -> None:
@@ -114,6 +118,7 @@ class Peerline:
         self.lane.warm()
         for loop in self.loops:
             loop.start()
+        self.started = True
 
     def stop(self) -> None:
         self.outreach_loop.stop()
@@ -142,7 +147,14 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
 
     app = FastAPI(title="peerline", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.peerline = peerline
-    deps = GatewayDeps(settings, peerline.db, peerline.clock, peerline.inbox, peerline.wake_outbox)
+    deps = GatewayDeps(
+        settings,
+        peerline.db,
+        peerline.clock,
+        peerline.inbox,
+        peerline.wake_outbox,
+        peerline.timings,
+    )
     app.include_router(build_gateway_router(deps))
     console = ConsoleDeps.from_settings(
         settings, peerline.db, peerline.clock, peerline.wake_outbox, peerline.escalator.policy
@@ -155,8 +167,13 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
         app.state.sandbox = sandbox
         app.include_router(build_sandbox_router(sandbox), prefix="/sandbox")
 
-    @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        return JSONResponse({"ok": True, "engine": peerline.engine.is_ready()})
-
+    watched = Watched(
+        settings,
+        peerline.db,
+        peerline.clock,
+        lambda: peerline.loops,
+        lambda: peerline.started,
+        peerline.engine.is_ready,
+    )
+    app.include_router(build_health_router(watched, peerline.timings))
     return app

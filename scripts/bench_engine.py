@@ -306,7 +306,7 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     with ExitStack() as stack:
         engine = EngineProcesses(
-            token=secrets.token_hex(8),
+            token=secrets.token_hex(16),
             rasa_port=free_port(),
             action_port=free_port(),
             state_dir=Path(stack.enter_context(tempfile.TemporaryDirectory())),
