@@ -21,14 +21,17 @@ from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.twilio_client import build_twilio_client
 from outreach.scheduler import Scheduler
+from peerline.engine_process import tracker_store_url
 from peerline.health import Watched, build_health_router
 from peerline.loops import Loop
 from records.clock import Clock, SystemClock
 from records.db import Database
+from records.retention import Retention
 from records.settings import Settings
 from records.timings import Timings
 
 log = logging.getLogger(__name__)
+RETENTION_POLL = 60.0  # the purge itself runs at most hourly, under a lease
 
 
 @dataclass
@@ -38,7 +41,8 @@ class Peerline:
     Work loops, each a thread: `safety` screens every arriving text and escalates (never
     waits for the engine); `turns` hands due turns to a pool of workers (the conversation);
     `outbox-safety` sends safety replies and pages at once; `outbox` sends the rest, paced;
-    `timers` re-pages unclaimed cases; `outreach` plans and sends check-ins and nudges.
+    `timers` re-pages unclaimed cases; `outreach` plans and sends check-ins and nudges;
+    `retention` purges texts and engine conversations past `RETENTION_DAYS`.
     """
 
     settings: Settings
@@ -70,6 +74,10 @@ class Peerline:
         self.outbox_loop = Loop("outbox", self.outbox.send_routine, poll)
         self.timer_loop = Loop("timers", self._timer_step, max(poll, 1.0))
         self.outreach_loop = Loop("outreach", self._outreach_step, max(poll, 1.0))
+        self.retention = Retention(
+            self.db, self.clock, settings.retention_days, tracker_url=tracker_store_url()
+        )
+        self.retention_loop = Loop("retention", self.retention.step, max(poll, RETENTION_POLL))
         self.lane.on_screened = self.turn_loop.wake
         self.timings = Timings()  # what /metrics exposes
         self.turns.timings = self.outbox.timings = self.timings
@@ -112,6 +120,7 @@ class Peerline:
             self.outbox_loop,
             self.timer_loop,
             self.outreach_loop,
+            self.retention_loop,
         ]
 
     def start(self) -> None:

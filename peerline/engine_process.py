@@ -36,6 +36,11 @@ def current_model() -> Path:
     return model
 
 
+def tracker_store_url(state_dir: Path = REPO_ROOT / "var") -> str:
+    """The embedded engine's SQL tracker store (what `write_endpoints` points Rasa at)."""
+    return f"sqlite:///{state_dir / 'rasa-tracker.db'}"
+
+
 def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
     """Endpoints for this run: Rasa 3.6 has no ${VAR:-default}, so ports are written here."""
     path.touch(mode=0o600)
