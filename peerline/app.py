@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from bot.engine import RasaEngine, nlu_within
 from bot.turn_pool import TurnPool
 from bot.turns import TurnProcessor
-from console import ConsoleDeps, build_console_router
+from console import ConsoleDeps, LiveQueue, build_console_router
+from console.fanout import PostgresFanout
 from escalation.escalate import Escalator, policy_from
 from escalation.lane import SafetyLane
 from messaging.gateway import GatewayDeps, build_gateway_router
@@ -150,8 +151,12 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if run_loops:
             peerline.start()
+        if fanout is not None:
+            fanout.start()
         log.info("peerline up (sandbox=%s)", settings.sandbox)
         yield
+        if fanout is not None:
+            fanout.stop()
         peerline.stop()
 
     app = FastAPI(title="peerline", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -169,6 +174,8 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
         settings, peerline.db, peerline.clock, peerline.wake_outbox, peerline.escalator.policy
     )
     peerline.case_listeners.append(lambda _case_id: console.notify())  # live queues
+    fanout = live_fanout(peerline.db, console.live)
+    app.state.fanout = fanout
     app.state.console = console
     app.include_router(build_console_router(console))
     if settings.sandbox:
@@ -186,3 +193,13 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     )
     app.include_router(build_health_router(watched, peerline.timings))
     return app
+
+
+def live_fanout(db: Database, live: LiveQueue) -> PostgresFanout | None:
+    """On PostgreSQL, every process's consoles hear of every change (console/fanout.py)."""
+    if not db.is_postgres:
+        return None
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    fanout = PostgresFanout(url, live.wake)
+    live.relay = fanout.publish
+    return fanout

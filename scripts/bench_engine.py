@@ -314,7 +314,7 @@ def main() -> None:
         with console.status("starting the real Rasa engine..."):
             engine.start()
             stack.callback(engine.stop)
-            engine.wait_ready(timeout=300)
+            engine.wait_ready(timeout=900)
         results = run(engine, args.people, args.turns, args.postgres)
     report(results, args.people)
 
