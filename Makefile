@@ -27,6 +27,7 @@ bench: train
 	@.venv/bin/python -m scripts.bench_safety
 	@.venv/bin/python -m scripts.bench_console
 	@.venv/bin/python scripts/bench_outreach.py
+	@.venv/bin/python -m scripts.bench_engine
 
 lint: setup
 	@.venv/bin/ruff check .

@@ -159,3 +159,22 @@ class ReplyWatcher:
 def _resolve(future: asyncio.Future[float], value: float) -> None:
     if not future.done():
         future.set_result(value)
+
+
+def ack_buckets(url: str) -> dict[float, float]:
+    """The app's own webhook-ack histogram (/metrics): cumulative count per upper bound."""
+    buckets: dict[float, float] = {}
+    for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
+        if line.startswith("peerline_webhook_ack_seconds_bucket{"):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float(bound)] = float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def bucket_quantile(before: dict[float, float], after: dict[float, float], q: float) -> float:
+    """Upper bound (seconds) of the bucket holding the q-quantile of what arrived between."""
+    counts = {bound: after[bound] - before.get(bound, 0.0) for bound in sorted(after)}
+    total = counts.get(float("inf"), 0.0)
+    if not total:
+        return float("nan")
+    return next(bound for bound, count in counts.items() if count >= q * total)
