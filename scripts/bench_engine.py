@@ -11,6 +11,7 @@ to reply queued; <= 1.2x raw on the median), throughput in turns/s (>= 0.9x raw)
 gateway process's resident memory (<= 150 MB).
 
     .venv/bin/python -m scripts.bench_engine [--people 100] [--turns 5] [--postgres]
+        [--prefill 1000000]   # rounds on a table already this large: do they stay flat?
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from records import migrate
 from records.db import Database
 from records.models import Participant
 from records.participants import enrol
+from scripts.bench_growth import prefill
 from scripts.bench_support import (
     AppProcess,
     ReplyWatcher,
@@ -174,7 +176,7 @@ def _enrol(db: Database, people: int) -> list[str]:
 
 @contextmanager
 def peerline_under_test(
-    engine: EngineProcesses, people: int, postgres: bool, tmp: Path, **settings: str
+    engine: EngineProcesses, people: int, postgres: bool, tmp: Path, prefilled: int = 0
 ) -> Iterator[Peerline]:
     sandbox = Sandbox(ACCOUNT_SID, AUTH_TOKEN, PROGRAM, webhook_url="http://127.0.0.1:9/unset")
     with (
@@ -184,6 +186,9 @@ def peerline_under_test(
         migrate.upgrade(url)
         db = Database(url)
         phones = _enrol(db, people)
+        if prefilled:
+            with console.status(f"filling the messages table with {prefilled:,} rows..."):
+                prefill(db, prefilled)
         env = {
             "DATABASE_URL": url,
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -196,7 +201,6 @@ def peerline_under_test(
             "RASA_TOKEN": engine.token,
             "SEND_RATE_PER_SECOND": "1000",
             "LOG_LEVEL": "WARNING",
-            **{key.upper(): value for key, value in settings.items()},
         }
         watcher = ReplyWatcher(db)
         try:
@@ -209,13 +213,18 @@ def peerline_under_test(
 
 
 def run(
-    engine: EngineProcesses, people: int, turns: int, postgres: bool = False, rounds: int = 2
+    engine: EngineProcesses,
+    people: int,
+    turns: int,
+    postgres: bool = False,
+    rounds: int = 2,
+    prefilled: int = 0,
 ) -> list[Round]:
     """Warm-up (one turn each side, not counted), then `rounds` alternating rounds."""
     results: list[Round] = []
     with (
         tempfile.TemporaryDirectory() as tmp,
-        peerline_under_test(engine, people, postgres, Path(tmp)) as p,
+        peerline_under_test(engine, people, postgres, Path(tmp), prefilled) as p,
     ):
         for side in ("peerline", "raw"):
             run_round(side, people, 1, p, engine)
@@ -323,6 +332,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--turns", type=int, default=5, help="texts per person per round")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL, not SQLite")
+    parser.add_argument(
+        "--prefill", type=int, default=0, help="handled texts already in the table (1000000)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     with ExitStack() as stack:
@@ -336,7 +348,7 @@ def main() -> None:
             engine.start()
             stack.callback(engine.stop)
             engine.wait_ready(timeout=900)
-        results = run(engine, args.people, args.turns, args.postgres)
+        results = run(engine, args.people, args.turns, args.postgres, prefilled=args.prefill)
     report(results, args.people)
 
 
