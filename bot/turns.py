@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot import payloads
@@ -47,6 +47,7 @@ from records.models import (
     TurnStatus,
 )
 from records.settings import Settings
+from records.timings import Timings
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class TurnProcessor:
         self.settings = settings
         self.clock = clock
         self.escalator = escalator
+        self.timings = Timings()  # the app hands in its own, which /metrics exposes
 
     def process_due(self, limit: int = 10) -> int:
         """Run due turns one after another (tests and tools; the app runs a TurnPool)."""
@@ -87,30 +89,7 @@ class TurnProcessor:
     def due(self, limit: int, busy: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
         """Turns ready to run, oldest first, at most one per phone: a person's texts keep
         their order, and nobody's text waits for another person's."""
-        now = self.clock.now()
-        earlier = aliased(Message)
-        waiting_behind = exists().where(
-            and_(
-                earlier.phone == Message.phone,
-                earlier.direction == Direction.INBOUND,
-                earlier.turn_status == TurnStatus.PENDING,
-                earlier.id < Message.id,
-            )
-        )
-        query = (
-            select(Message.id, Message.phone)
-            .where(
-                Message.direction == Direction.INBOUND,
-                Message.turn_status == TurnStatus.PENDING,
-                Message.screened_at.is_not(None),
-                Message.next_attempt_at <= now,
-                ~waiting_behind,
-            )
-            .order_by(Message.id)
-            .limit(limit)
-        )
-        if busy:
-            query = query.where(Message.phone.not_in(busy))
+        query = due_query(self.clock.now(), limit, busy)
         with self.db.session() as session:
             return [(row.id, row.phone) for row in session.execute(query)]
 
@@ -128,6 +107,9 @@ class TurnProcessor:
                     return False  # the safety lane reads every text first
                 self._run(TurnContext(session, message, message.participant, self.clock.now()))
                 message.turn_status = TurnStatus.DONE
+                arrived = message.created_at
+            took = (self.clock.now() - arrived).total_seconds()
+            self.timings.turn.observe(max(took, 0.0))
             return True
         except EngineUnavailable as exc:
             self._engine_down(message_id, str(exc))
@@ -290,6 +272,35 @@ class TurnProcessor:
                 self.escalator.escalate(
                     session, participant=participant, phone=message.phone, signal=signal, now=now
                 )
+
+
+def due_query(now: datetime, limit: int, busy: frozenset[str]) -> Select[int, str]:
+    """Pending, screened turns whose person has no earlier turn pending. The earlier-turn
+    check reads only pending rows (a partial index), never a person's whole history."""
+    earlier = aliased(Message)
+    waiting_behind = exists().where(
+        and_(
+            earlier.phone == Message.phone,
+            earlier.turn_status == TurnStatus.PENDING,
+            earlier.direction == Direction.INBOUND,
+            earlier.id < Message.id,
+        )
+    )
+    query = (
+        select(Message.id, Message.phone)
+        .where(
+            Message.direction == Direction.INBOUND,
+            Message.turn_status == TurnStatus.PENDING,
+            Message.screened_at.is_not(None),
+            Message.next_attempt_at <= now,
+            ~waiting_behind,
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    if busy:
+        query = query.where(Message.phone.not_in(busy))
+    return query
 
 
 UPCOMING = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 KEEPALIVE_SECONDS = 15.0  # proxies drop idle connections; a comment line keeps this one up
 STREAM_LIFETIME_SECONDS = 300.0  # then the browser reconnects; bounds a stream's life
@@ -24,8 +24,16 @@ class LiveQueue:
         self._lock = threading.Lock()
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self.version = 0
+        # tells the other app processes (console/fanout.py on PostgreSQL); none on SQLite
+        self.relay: Callable[[], None] = lambda: None
 
     def notify(self) -> None:
+        """A change here: wake this process's streams and tell the other processes."""
+        self.wake()
+        self.relay()
+
+    def wake(self) -> None:
+        """Wake this process's streams (a change here, or one relayed from elsewhere)."""
         with self._lock:
             self.version += 1
             waiters = list(self._waiters)

@@ -1,24 +1,25 @@
 """Twilio's webhooks: store and acknowledge at once; the turn runs afterwards.
 
 `POST /sms/inbound` never runs NLU, actions or sends inside Twilio's 15-second window: it
-checks the signature, de-duplicates on MessageSid, stores the text with its turn pending,
-answers with empty TwiML and wakes the safety lane (escalation/lane.py), which screens the
-text before the conversation lane (bot/turns.py) may answer it.
+checks the signature, de-duplicates on MessageSid, stores the text with its turn pending
+(messaging/inbox.py: one transaction for every text arriving together), answers with empty
+TwiML and wakes the safety lane (escalation/lane.py), which screens the text before the
+conversation lane (bot/turns.py) may answer it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
 
+from messaging.inbox import Arrival, Inbox
 from messaging.outbox import apply_status_callback
 from messaging.webhooks import (
     EMPTY_TWIML,
@@ -30,20 +31,11 @@ from messaging.webhooks import (
 )
 from records.clock import Clock
 from records.db import Database
-from records.models import (
-    Direction,
-    Message,
-    MessageStatus,
-    Outreach,
-    OutreachStatus,
-    Participant,
-    TurnStatus,
-)
-from records.phones import InvalidPhoneNumber, mask, to_e164
+from records.phones import InvalidPhoneNumber, to_e164
 from records.settings import Settings
+from records.timings import Timings
 
 log = logging.getLogger(__name__)
-ANSWERED_WITHIN = timedelta(days=1)  # a text this soon after outreach answers it
 security_log = logging.getLogger("peerline.security")
 
 
@@ -52,8 +44,9 @@ class GatewayDeps:
     settings: Settings
     db: Database
     clock: Clock
-    on_stored: Callable[[], None]  # wakes the safety lane, which then wakes the turns
+    inbox: Inbox  # stores arriving texts, then wakes the safety lane
     wake_outbox: Callable[[], None]
+    timings: Timings
 
 
 def twiml() -> Response:
@@ -84,6 +77,7 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
 
     @router.post("/inbound")
     async def inbound(request: Request) -> Response:
+        started = time.perf_counter()
         params = await signed_params(request)
         if isinstance(params, Response):
             return params
@@ -92,12 +86,17 @@ def build_gateway_router(deps: GatewayDeps) -> APIRouter:
         if not sid or not sender:
             log.warning("inbound webhook without MessageSid or From: 400")
             return Response("MessageSid and From are required", status_code=400)
-        try:
-            stored = await run_in_threadpool(store_inbound, deps, sid, sender, params)
+        arrival = Arrival(
+            sid,
+            _phone(sender, deps),
+            storable(params.get("Body", "")),
+            _int(params.get("NumMedia")),
+        )
+        try:  # committed before the 200
+            await asyncio.wrap_future(deps.inbox.submit(arrival))
         except SQLAlchemyError as exc:
             return not_stored("inbound", sid, exc)
-        if stored:
-            deps.on_stored()
+        deps.timings.ack.observe(time.perf_counter() - started)
         return twiml()
 
     @router.post("/status")
@@ -125,71 +124,6 @@ def not_stored(what: str, sid: str, exc: SQLAlchemyError) -> Response:
     return Response("Not stored, try again", status_code=503)
 
 
-def store_inbound(deps: GatewayDeps, sid: str, sender: str, params: dict[str, str]) -> bool:
-    """Store the text with its turn pending; False for a retry of one already stored."""
-    try:
-        phone = to_e164(sender, deps.settings.default_region)
-    except InvalidPhoneNumber:
-        phone = sender[:32]  # short codes and alphanumeric senders are kept as they came
-    now = deps.clock.now()
-    try:
-        with deps.db.session() as session:
-            if session.scalar(select(Message.id).where(Message.twilio_sid == sid)):
-                log.info("inbound %s is a retry, already stored", sid)
-                return False
-            participant_id = session.scalar(
-                select(Participant.id).where(Participant.phone == phone)
-            )
-            if participant_id is not None:
-                _engagement(session, participant_id, now)
-            session.add(
-                Message(
-                    direction=Direction.INBOUND,
-                    twilio_sid=sid[:64],
-                    phone=phone,
-                    participant_id=participant_id,
-                    body=storable(params.get("Body", "")),
-                    num_media=_int(params.get("NumMedia")),
-                    status=MessageStatus.RECEIVED,
-                    turn_status=TurnStatus.PENDING,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        if not _already_stored(deps, sid):
-            raise  # not the retry race: a real failure to store
-        log.info("inbound %s stored concurrently by another request", sid)
-        return False
-    log.info("inbound %s from %s stored", sid, mask(phone))
-    return True
-
-
-def _already_stored(deps: GatewayDeps, sid: str) -> bool:
-    with deps.db.session() as session:
-        return session.scalar(select(Message.id).where(Message.twilio_sid == sid[:64])) is not None
-
-
-def _engagement(session: Session, participant_id: int, now: datetime) -> None:
-    """Engagement, kept as texts arrive for the coordinators' pages: when the person last
-    texted, and which outreach of the last day they answered."""
-    session.execute(
-        update(Participant).where(Participant.id == participant_id).values(last_inbound_at=now)
-    )
-    session.execute(
-        update(Outreach)
-        .where(
-            Outreach.participant_id == participant_id,
-            Outreach.status == OutreachStatus.SENT,
-            Outreach.answered_at.is_(None),
-            Outreach.sent_at >= now - ANSWERED_WITHIN,
-            Outreach.sent_at <= now,
-        )
-        .values(answered_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def store_status(deps: GatewayDeps, sid: str, state: str, error_code: str | None) -> None:
     with deps.db.session() as session:
         message = apply_status_callback(session, sid, state.lower(), error_code)
@@ -197,6 +131,13 @@ def store_status(deps: GatewayDeps, sid: str, state: str, error_code: str | None
         log.info("status %s for unknown message %s ignored", state, sid)
     elif error_code:
         log.warning("message %d %s with error %s", message.id, state, error_code)
+
+
+def _phone(sender: str, deps: GatewayDeps) -> str:
+    try:
+        return to_e164(sender, deps.settings.default_region)
+    except InvalidPhoneNumber:
+        return sender[:32]  # short codes and alphanumeric senders are kept as they came
 
 
 def _int(value: str | None, most: int = 100) -> int:

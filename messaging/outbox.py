@@ -26,7 +26,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import Select, and_, exists, select, update
 from sqlalchemy.orm import Session, aliased
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -46,6 +46,7 @@ from records.models import (
 )
 from records.phones import mask
 from records.settings import Settings
+from records.timings import Timings
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ class OutboxSender:
         self.clock = clock
         self.pace = SendPace(settings.send_rate_per_second)
         self.lease = timedelta(seconds=settings.outbox_lease_seconds)
+        self.timings = Timings()  # the app hands in its own, which /metrics exposes
         self._sending_number = next(iter(settings.sender.values()))
         # twilio loads its Messages API lazily (about 0.2 s): pay that at start, not on the
         # first safety text after a restart.
@@ -151,28 +153,7 @@ class OutboxSender:
     def _claim(self, limit: int, safety: bool) -> tuple[str, list[int]]:
         """Lease due rows, and rows whose sender's lease lapsed, to a new batch token."""
         now, token = self.clock.now(), secrets.token_hex(16)
-        earlier = aliased(Message)
-        blocked_by_earlier = exists().where(
-            and_(
-                earlier.phone == Message.phone,
-                earlier.direction == Direction.OUTBOUND,
-                earlier.status.in_(UNSENT),
-                earlier.priority <= Message.priority,
-                earlier.id < Message.id,
-            )
-        )
-        lapsed = (Message.lease_until < now) | (  # no lease: claimed before leases existed
-            Message.lease_until.is_(None) & (Message.updated_at < now - self.lease)
-        )
-        stuck = and_(Message.status == MessageStatus.SENDING, lapsed)
-        due = and_(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
-        lane = Message.priority == Priority.SAFETY if safety else Message.priority > Priority.SAFETY
-        query = (
-            select(Message)
-            .where(Message.direction == Direction.OUTBOUND, lane, due | stuck, ~blocked_by_earlier)
-            .order_by(Message.priority, Message.id)
-            .limit(limit)
-        )
+        query = claim_query(now, limit, safety, self.lease)
         if self.db.is_postgres:
             query = query.with_for_update(skip_locked=True, of=Message)
         with self.db.session() as session:
@@ -218,7 +199,7 @@ class OutboxSender:
             if self._suppressed(session, message):
                 message.lease_owner = message.lease_until = None
                 return
-            to, body = message.phone, message.body
+            to, body, queued_at = message.phone, message.body, message.created_at
         if paced:
             self.pace.wait(self._sending_number)
         else:
@@ -227,6 +208,9 @@ class OutboxSender:
             return
         outcome = self._deliver(message_id, to, body)
         self._record(message_id, token, outcome)
+        if outcome.sid:
+            waited = (self.clock.now() - queued_at).total_seconds()
+            self.timings.send.labels("routine" if paced else "safety").observe(max(waited, 0.0))
 
     def _suppressed(self, session: Session, message: Message) -> bool:
         """Never sent: an opted-out number (bar the one confirmation), or too late."""
@@ -325,3 +309,31 @@ def apply_status_callback(
         if int(error_code) == OPTED_OUT_CODE and not is_opted_out(session, message.phone):
             session.add(OptOut(phone=message.phone, source="carrier"))
     return message
+
+
+def claim_query(now: datetime, limit: int, safety: bool, lease: timedelta) -> Select[Message]:
+    """Due outbound texts of one lane (and texts whose sender's lease lapsed) whose recipient
+    has no earlier text unsent. The earlier-text check reads only unsent rows (a partial
+    index), never the whole history."""
+    earlier = aliased(Message)
+    blocked_by_earlier = exists().where(
+        and_(
+            earlier.phone == Message.phone,
+            earlier.direction == Direction.OUTBOUND,
+            earlier.status.in_(UNSENT),
+            earlier.priority <= Message.priority,
+            earlier.id < Message.id,
+        )
+    )
+    lapsed = (Message.lease_until < now) | (  # no lease: claimed before leases existed
+        Message.lease_until.is_(None) & (Message.updated_at < now - lease)
+    )
+    stuck = and_(Message.status == MessageStatus.SENDING, lapsed)
+    due = and_(Message.status == MessageStatus.PENDING, Message.next_attempt_at <= now)
+    lane = Message.priority == Priority.SAFETY if safety else Message.priority > Priority.SAFETY
+    return (
+        select(Message)
+        .where(Message.direction == Direction.OUTBOUND, lane, due | stuck, ~blocked_by_earlier)
+        .order_by(Message.priority, Message.id)
+        .limit(limit)
+    )

@@ -8,29 +8,35 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 from bot.engine import RasaEngine, nlu_within
 from bot.turn_pool import TurnPool
 from bot.turns import TurnProcessor
-from console import ConsoleDeps, build_console_router
+from console import ConsoleDeps, LiveQueue, build_console_router
+from console.fanout import PostgresFanout
 from console.routes import body_limits as console_body_limits
 from escalation.escalate import Escalator, policy_from
 from escalation.lane import SafetyLane
 from messaging.body_limit import BodyLimit, LimitBodies
 from messaging.gateway import GatewayDeps, build_gateway_router
+from messaging.inbox import Inbox
 from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.sandbox.phone import MAX_SANDBOX_BYTES
 from messaging.twilio_client import build_twilio_client
 from messaging.webhooks import MAX_WEBHOOK_BYTES
 from outreach.scheduler import Scheduler
+from peerline.engine_process import tracker_store_url
+from peerline.health import Watched, build_health_router
 from peerline.loops import Loop
 from records.clock import Clock, SystemClock
 from records.db import Database
+from records.retention import Retention
 from records.settings import Settings
+from records.timings import Timings
 
 log = logging.getLogger(__name__)
+RETENTION_POLL = 60.0  # the purge itself runs at most hourly, under a lease
 
 
 @dataclass
@@ -40,7 +46,8 @@ class Peerline:
     Work loops, each a thread: `safety` screens every arriving text and escalates (never
     waits for the engine); `turns` hands due turns to a pool of workers (the conversation);
     `outbox-safety` sends safety replies and pages at once; `outbox` sends the rest, paced;
-    `timers` re-pages unclaimed cases; `outreach` plans and sends check-ins and nudges.
+    `timers` re-pages unclaimed cases; `outreach` plans and sends check-ins and nudges;
+    `retention` purges texts and engine conversations past `RETENTION_DAYS`.
     """
 
     settings: Settings
@@ -72,7 +79,18 @@ class Peerline:
         self.outbox_loop = Loop("outbox", self.outbox.send_routine, poll)
         self.timer_loop = Loop("timers", self._timer_step, max(poll, 1.0))
         self.outreach_loop = Loop("outreach", self._outreach_step, max(poll, 1.0))
+        self.retention = Retention(
+            self.db,
+            self.clock,
+            settings.retention_days,
+            tracker_url=tracker_store_url(settings.rasa_tracker_store_url),
+        )
+        self.retention_loop = Loop("retention", self.retention.step, max(poll, RETENTION_POLL))
         self.lane.on_screened = self.turn_loop.wake
+        self.timings = Timings()  # what /metrics exposes
+        self.turns.timings = self.outbox.timings = self.timings
+        self.started = False
+        self.inbox = Inbox(self.db, self.clock, on_stored=self.safety_loop.wake)
 
     def case_changed(self, case_id: int) -> None:
         for listener in self.case_listeners:
@@ -110,12 +128,14 @@ class Peerline:
             self.outbox_loop,
             self.timer_loop,
             self.outreach_loop,
+            self.retention_loop,
         ]
 
     def start(self) -> None:
         self.lane.warm()
         for loop in self.loops:
             loop.start()
+        self.started = True
 
     def stop(self) -> None:
         self.outreach_loop.stop()
@@ -124,6 +144,7 @@ class Peerline:
         for loop in self.loops:
             if loop is not self.outreach_loop:
                 loop.stop()
+        self.inbox.close()
         self.turn_pool.close()
         self.lane.close()
         self.engine.close()
@@ -145,8 +166,12 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if run_loops:
             peerline.start()
+        if fanout is not None:
+            fanout.start()
         log.info("peerline up (sandbox=%s)", settings.sandbox)
         yield
+        if fanout is not None:
+            fanout.stop()
         peerline.stop()
 
     # No schema or docs pages: they would map every route for anyone who asks.
@@ -156,13 +181,20 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     app.add_middleware(LimitBodies, limits=BODY_LIMITS)
     app.state.peerline = peerline
     deps = GatewayDeps(
-        settings, peerline.db, peerline.clock, peerline.safety_loop.wake, peerline.wake_outbox
+        settings,
+        peerline.db,
+        peerline.clock,
+        peerline.inbox,
+        peerline.wake_outbox,
+        peerline.timings,
     )
     app.include_router(build_gateway_router(deps))
     console = ConsoleDeps.from_settings(
         settings, peerline.db, peerline.clock, peerline.wake_outbox, peerline.escalator.policy
     )
     peerline.case_listeners.append(lambda _case_id: console.notify())  # live queues
+    fanout = live_fanout(peerline.db, console.live)
+    app.state.fanout = fanout
     app.state.console = console
     app.include_router(build_console_router(console))
     if settings.sandbox:
@@ -170,8 +202,23 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
         app.state.sandbox = sandbox
         app.include_router(build_sandbox_router(sandbox), prefix="/sandbox")
 
-    @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        return JSONResponse({"ok": True, "engine": peerline.engine.is_ready()})
-
+    watched = Watched(
+        settings,
+        peerline.db,
+        peerline.clock,
+        lambda: peerline.loops,
+        lambda: peerline.started,
+        peerline.engine.is_ready,
+    )
+    app.include_router(build_health_router(watched, peerline.timings))
     return app
+
+
+def live_fanout(db: Database, live: LiveQueue) -> PostgresFanout | None:
+    """On PostgreSQL, every process's consoles hear of every change (console/fanout.py)."""
+    if not db.is_postgres:
+        return None
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    fanout = PostgresFanout(url, live.wake)
+    live.relay = fanout.publish
+    return fanout

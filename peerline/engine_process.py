@@ -38,6 +38,15 @@ def current_model() -> Path:
     return model
 
 
+def tracker_store_url(configured: str = "", state_dir: Path = REPO_ROOT / "var") -> str | None:
+    """Where the engine keeps conversations, for the retention purge: the shared SQL store
+    when one is configured, the embedded SQLite file otherwise. None for a Redis tracker
+    store, which the purge does not reach (see README, RETENTION_DAYS)."""
+    if configured.startswith("redis"):
+        return None
+    return configured or f"sqlite:///{state_dir / 'rasa-tracker.db'}"
+
+
 def engine_env(token: str) -> dict[str, str]:
     """The engine's environment; the token travels here, never on a command line."""
     env = dict(os.environ)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,10 @@ class Loop:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.last_tick: float | None = None  # time.time() a step last finished (health)
 
     def start(self) -> None:
+        self.last_tick = time.time()  # a first step that never ends shows as stale
         self._thread.start()
 
     def wake(self) -> None:
@@ -36,6 +39,10 @@ class Loop:
         self._wake.set()
         if self._thread.ident is not None:  # an app built without its loops never started it
             self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     @property
     def running(self) -> bool:
@@ -49,6 +56,7 @@ class Loop:
             except Exception:  # a bad row must not kill the loop; the row stays queued
                 log.exception("%s: step failed", self.name)
                 did = 0
+            self.last_tick = time.time()
             if did == 0:
                 self._wake.wait(self._poll)
                 self._wake.clear()

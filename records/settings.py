@@ -149,6 +149,23 @@ class Settings(BaseSettings):
     outreach_retry_seconds: float = Field(30.0, gt=0, description="engine down: retry, doubles")
     send_rate_per_second: float = Field(1.0, gt=0, description="texts per sec per sending number")
 
+    # --- health and retention ---
+    health_loop_stale_seconds: float = Field(
+        120.0, gt=0, description="/healthz: a work loop silent this long counts as dead"
+    )
+    health_turn_backlog_seconds: float = Field(
+        300.0, gt=0, description="/healthz: 503 when a turn has waited longer than this"
+    )
+    health_outbox_backlog_seconds: float = Field(
+        900.0, gt=0, description="/healthz: 503 when a text has waited unsent longer than this"
+    )
+    health_case_backlog_seconds: float = Field(
+        1800.0, gt=0, description="/healthz: 503 when a case has waited unclaimed this long"
+    )
+    retention_days: int = Field(
+        180, ge=1, description="texts and engine conversations older than this are purged"
+    )
+
     log_level: str = Field("INFO", description="Python logging level")
 
     @field_validator("public_base_url", "rasa_url", "twilio_api_base_url")

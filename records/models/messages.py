@@ -84,6 +84,15 @@ class Message(Base):
         Index("ix_messages_phone", "phone", "id"),
         # one person's texts over a period: summaries, timelines, check-in replies
         Index("ix_messages_participant_time", "participant_id", "created_at"),
+        # "Has this person an earlier turn pending?" reads pending rows only, not a
+        # person's whole history (scripts/bench_growth.py shows the plans).
+        Index(
+            "ix_messages_pending_turn",
+            "phone",
+            "id",
+            sqlite_where=text("turn_status = 'pending'"),
+            postgresql_where=text("turn_status = 'pending'"),
+        ),
         # The safety lane's work list stays tiny however large the table grows.
         Index(
             "ix_messages_unscreened",

@@ -1,0 +1,194 @@
+"""Arriving texts are stored in groups: one transaction for everything that arrived while the
+previous one committed.
+
+Why: with a hundred people texting at once, a transaction per webhook queued each request
+behind the others' write locks (SQLite's busy handler sleeps up to 100 ms between tries; on
+PostgreSQL each commit is a WAL flush), and for a thread of the web server's small pool.
+One writer thread drains the queue and commits the whole group, so a webhook's wait is about
+one short transaction however many arrive together. Every text is still committed before
+its 200 (the caller waits on its future); a failed group falls back to one transaction per
+text, so one bad row or a duplicate from another process fails only itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from records.clock import Clock
+from records.db import Database
+from records.models import (
+    Direction,
+    Message,
+    MessageStatus,
+    Outreach,
+    OutreachStatus,
+    Participant,
+    TurnStatus,
+)
+from records.phones import mask
+
+log = logging.getLogger(__name__)
+ANSWERED_WITHIN = timedelta(days=1)  # a text this soon after outreach answers it
+MAX_GROUP = 256
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One inbound text as the webhook parsed it (phone already E.164 where possible)."""
+
+    sid: str
+    phone: str
+    body: str
+    num_media: int
+    stored: Future[bool] = field(default_factory=Future, compare=False)
+
+
+class Inbox:
+    """The one writer of arriving texts in this process."""
+
+    def __init__(self, db: Database, clock: Clock, on_stored: Callable[[], None]) -> None:
+        self.db = db
+        self.clock = clock
+        self.on_stored = on_stored
+        self._queue: queue.SimpleQueue[Arrival | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="inbox", daemon=True)
+        self._started = threading.Lock()
+
+    def submit(self, arrival: Arrival) -> Future[bool]:
+        """Queue a text; its future says True once committed, False for a retry of one
+        already stored, or raises (the webhook then answers 500 and Twilio retries)."""
+        with self._started:
+            if not self._thread.is_alive():
+                self._thread.start()
+        self._queue.put(arrival)
+        return arrival.stored
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            while len(group) < MAX_GROUP:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # stop after this group
+                    break
+                group.append(more)
+            self._store(group)
+
+    def _store(self, group: list[Arrival]) -> None:
+        results: list[bool | BaseException]
+        try:
+            with self.db.session() as session:
+                results = list(store_group(session, group, self.clock.now()))
+        except IntegrityError:  # stored meanwhile by another process: settle one by one
+            results = [self._store_one(arrival) for arrival in group]
+        except Exception as exc:  # no traceback: a database error quotes what it stored
+            log.error("inbox: %d texts not stored: %s", len(group), type(exc).__name__)
+            for arrival in group:
+                arrival.stored.set_exception(exc)
+            return
+        if any(result is True for result in results):
+            self.on_stored()
+        for arrival, result in zip(group, results, strict=True):
+            if isinstance(result, BaseException):
+                arrival.stored.set_exception(result)
+            else:
+                arrival.stored.set_result(result)
+
+    def _store_one(self, arrival: Arrival) -> bool | BaseException:
+        try:
+            with self.db.session() as session:
+                return store_group(session, [arrival], self.clock.now())[0]
+        except IntegrityError as exc:
+            if not self._already_stored(arrival.sid):
+                return exc  # not the retry race: a real failure to store
+            log.info("inbound %s stored concurrently by another request", arrival.sid)
+            return False
+        except Exception as exc:
+            log.error("inbox: inbound %s not stored: %s", arrival.sid, type(exc).__name__)
+            return exc
+
+    def _already_stored(self, sid: str) -> bool:
+        with self.db.session() as session:
+            query = select(Message.id).where(Message.twilio_sid == sid[:64])
+            return session.scalar(query) is not None
+
+
+def store_group(session: Session, group: list[Arrival], now: datetime) -> list[bool]:
+    """Store each new text with its turn pending; False for a retry of one already stored."""
+    sids = [arrival.sid[:64] for arrival in group]
+    seen = set(session.scalars(select(Message.twilio_sid).where(Message.twilio_sid.in_(sids))))
+    phones = {arrival.phone for arrival in group}
+    query = select(Participant.phone, Participant.id).where(Participant.phone.in_(phones))
+    people: dict[str, int] = {phone: pid for phone, pid in session.execute(query)}
+    results: list[bool] = []
+    for arrival, sid in zip(group, sids, strict=True):
+        if sid in seen:
+            log.info("inbound %s is a retry, already stored", arrival.sid)
+            results.append(False)
+            continue
+        seen.add(sid)
+        session.add(
+            Message(
+                direction=Direction.INBOUND,
+                twilio_sid=sid,
+                phone=arrival.phone,
+                participant_id=people.get(arrival.phone),
+                body=arrival.body,
+                num_media=arrival.num_media,
+                status=MessageStatus.RECEIVED,
+                turn_status=TurnStatus.PENDING,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        results.append(True)
+        log.info("inbound %s from %s stored", arrival.sid, mask(arrival.phone))
+    new = [a for a, stored in zip(group, results, strict=True) if stored]
+    texted = sorted({people[a.phone] for a in new if a.phone in people})
+    if texted:
+        _engagement(session, texted, now)
+    return results
+
+
+def _engagement(session: Session, participant_ids: list[int], now: datetime) -> None:
+    """Engagement, kept as texts arrive for the coordinators' pages: when each person last
+    texted, and which outreach of the last day they answered."""
+    session.execute(
+        update(Participant)
+        .where(Participant.id.in_(participant_ids))
+        .values(last_inbound_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Outreach)
+        .where(
+            Outreach.participant_id.in_(participant_ids),
+            Outreach.status == OutreachStatus.SENT,
+            Outreach.answered_at.is_(None),
+            Outreach.sent_at >= now - ANSWERED_WITHIN,
+            Outreach.sent_at <= now,
+        )
+        .values(answered_at=now)
+        .execution_options(synchronize_session=False)
+    )

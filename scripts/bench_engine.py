@@ -1,0 +1,356 @@
+"""Benchmark: peerline's webhook path beside raw Rasa, same model, same load.
+
+One run, one trained model, one engine process. N simulated people text at once; each sends
+their next text when the reply to the previous one arrives. Peerline is driven as Twilio
+drives it (signed POSTs to /sms/inbound; replies reach the sandbox carrier); raw Rasa is
+driven by direct POSTs to its REST webhook. After a warm-up, two alternating rounds
+(peerline then raw, raw then peerline), so neither side always runs on a warmer machine.
+
+Prints, against targets: webhook ack p50/p99 (<= 20 ms p99), turn latency p50/p99 (webhook
+to reply queued; <= 1.2x raw on the median), throughput in turns/s (>= 0.9x raw), and the
+gateway process's resident memory (<= 150 MB).
+
+    .venv/bin/python -m scripts.bench_engine [--people 100] [--turns 5] [--postgres]
+        [--prefill 1000000]   # rounds on a table already this large: do they stay flat?
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import math
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from twilio.request_validator import RequestValidator
+
+from messaging.sandbox import Sandbox, create_sandbox_app
+from peerline.engine_process import EngineProcesses
+from records import migrate
+from records.db import Database
+from records.models import Participant
+from records.participants import enrol
+from scripts.bench_growth import prefill
+from scripts.bench_support import (
+    AppProcess,
+    ReplyWatcher,
+    ack_buckets,
+    bucket_quantile,
+    database_url,
+    free_port,
+    rss_mb,
+)
+from tests.support.servers import serve_in_thread
+from tests.support.twilio import inbound_params
+
+TARGETS = {"ack_p99_ms": 20.0, "turn_p50_ratio": 1.2, "throughput_ratio": 0.9, "rss_mb": 150.0}
+ACCOUNT_SID, AUTH_TOKEN = "AC" + "8" * 32, "bench-engine-token-000000000000000"
+PROGRAM = "+12125550100"
+TEXTS = ("hi", "doing ok today", "thanks", "what is this program", "ok thank you")
+TURN_TIMEOUT = 60.0
+console = Console(width=120)
+
+
+@dataclass
+class Round:
+    """One side's figures for one round."""
+
+    side: str
+    acks: list[float] = field(default_factory=list)
+    turns: list[float] = field(default_factory=list)
+    missed: int = 0
+    wall: float = 0.0
+    rss_mb: float | None = None
+
+    @property
+    def throughput(self) -> float:
+        return len(self.turns) / self.wall if self.wall else 0.0
+
+
+@dataclass
+class Peerline:
+    """The app under test: its URL, its database (to see replies queued) and its pid."""
+
+    url: str
+    db: Database
+    app: AppProcess
+    phones: list[str]
+    watcher: ReplyWatcher
+
+
+async def _peerline_person(p: Peerline, client: httpx.AsyncClient, phone: str, n: int) -> Round:
+    result = Round("peerline")
+    url = f"{p.url}/sms/inbound"
+    validator = RequestValidator(AUTH_TOKEN)
+    for turn in range(n):
+        params = inbound_params(phone, TEXTS[turn % len(TEXTS)], to=PROGRAM)
+        signature = validator.compute_signature(url, params)
+        replied = p.watcher.expect(params["MessageSid"])
+        sent = time.time()
+        response = await client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+        result.acks.append(time.time() - sent)
+        if response.status_code != 200:
+            raise RuntimeError(f"webhook answered {response.status_code}")
+        try:
+            queued_at = await asyncio.wait_for(replied, TURN_TIMEOUT)
+        except TimeoutError:
+            result.missed += 1
+            continue
+        result.turns.append(max(queued_at - sent, 0.0))
+    return result
+
+
+async def _raw_person(engine: EngineProcesses, client: httpx.AsyncClient, i: int, n: int) -> Round:
+    result = Round("raw")
+    url = f"{engine.url}/webhooks/rest/webhook"
+    for turn in range(n):
+        payload = {"sender": f"bench-raw-{i}", "message": TEXTS[turn % len(TEXTS)]}
+        sent = time.time()
+        try:
+            response = await client.post(
+                url, json=payload, params={"token": engine.token}, timeout=TURN_TIMEOUT
+            )
+        except httpx.TimeoutException:
+            result.missed += 1
+            continue
+        elapsed = time.time() - sent
+        if response.status_code != 200 or not response.json():
+            result.missed += 1
+            continue
+        result.turns.append(elapsed)
+    return result
+
+
+async def _crowd(side: str, people: int, turns: int, p: Peerline, engine: EngineProcesses) -> Round:
+    limits = httpx.Limits(max_connections=people + 10, max_keepalive_connections=people + 10)
+    async with httpx.AsyncClient(timeout=TURN_TIMEOUT, limits=limits) as client:
+        started = time.monotonic()
+        if side == "peerline":
+            jobs = [_peerline_person(p, client, p.phones[i], turns) for i in range(people)]
+        else:
+            jobs = [_raw_person(engine, client, i, turns) for i in range(people)]
+        parts = await asyncio.gather(*jobs)
+        total = Round(side, wall=time.monotonic() - started)
+    for part in parts:
+        total.acks += part.acks
+        total.turns += part.turns
+        total.missed += part.missed
+    total.rss_mb = rss_mb(p.app.pid) if side == "peerline" else None
+    return total
+
+
+def run_round(side: str, people: int, turns: int, p: Peerline, engine: EngineProcesses) -> Round:
+    p.watcher.loop = None
+    return asyncio.run(_with_watcher(side, people, turns, p, engine))
+
+
+async def _with_watcher(
+    side: str, people: int, turns: int, p: Peerline, engine: EngineProcesses
+) -> Round:
+    p.watcher.loop = asyncio.get_running_loop()
+    return await _crowd(side, people, turns, p, engine)
+
+
+# --- set-up --------------------------------------------------------------------------------
+
+
+def _enrol(db: Database, people: int) -> list[str]:
+    phones = [f"+1212555{3000 + i:04d}" for i in range(people)]
+    with db.session() as session:
+        for i, phone in enumerate(phones):
+            enrol(session, phone=phone, alias=f"B{i}", timezone="UTC", consented_at=None)
+    with db.session() as session:
+        assert session.query(Participant).count() == people
+    return phones
+
+
+@contextmanager
+def peerline_under_test(
+    engine: EngineProcesses, people: int, postgres: bool, tmp: Path, prefilled: int = 0
+) -> Iterator[Peerline]:
+    sandbox = Sandbox(ACCOUNT_SID, AUTH_TOKEN, PROGRAM, webhook_url="http://127.0.0.1:9/unset")
+    with (
+        serve_in_thread(create_sandbox_app(sandbox)) as sandbox_url,
+        database_url(postgres, tmp) as url,
+    ):
+        migrate.upgrade(url)
+        db = Database(url)
+        phones = _enrol(db, people)
+        if prefilled:
+            with console.status(f"filling the messages table with {prefilled:,} rows..."):
+                prefill(db, prefilled)
+        env = {
+            "DATABASE_URL": url,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": PROGRAM,
+            "TWILIO_API_BASE_URL": f"{sandbox_url}/sandbox/twilio",
+            "SECRET_KEY": "bench-secret-" + "e" * 24,
+            "OUTREACH_CHECKIN_DAYS": "",
+            "RASA_URL": engine.url,
+            "RASA_TOKEN": engine.token,
+            "SEND_RATE_PER_SECOND": "1000",
+            "LOG_LEVEL": "WARNING",
+        }
+        watcher = ReplyWatcher(db)
+        try:
+            with AppProcess(env, free_port(), tmp) as app:
+                watcher.start()
+                yield Peerline(app.url, db, app, phones, watcher)
+        finally:
+            watcher.stop()
+            db.dispose()
+
+
+def run(
+    engine: EngineProcesses,
+    people: int,
+    turns: int,
+    postgres: bool = False,
+    rounds: int = 2,
+    prefilled: int = 0,
+) -> list[Round]:
+    """Warm-up (one turn each side, not counted), then `rounds` alternating rounds."""
+    results: list[Round] = []
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        peerline_under_test(engine, people, postgres, Path(tmp), prefilled) as p,
+    ):
+        for side in ("peerline", "raw"):
+            run_round(side, people, 1, p, engine)
+        before = ack_buckets(p.url)
+        for index in range(rounds):
+            order = ("peerline", "raw") if index % 2 == 0 else ("raw", "peerline")
+            for side in order:
+                results.append(run_round(side, people, turns, p, engine))
+        after = ack_buckets(p.url)
+    server = Round("server", acks=[bucket_quantile(before, after, q) for q in (0.5, 0.99)])
+    return [*results, server]
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(sorted(values), n=100, method="inclusive")[q - 1]
+
+
+def figures(results: list[Round]) -> dict[str, float]:
+    """Every figure the report prints, peerline against raw over all rounds."""
+    ours = [r for r in results if r.side == "peerline"]
+    server = next((r.acks for r in results if r.side == "server"), [math.nan, math.nan])
+    raw = [r for r in results if r.side == "raw"]
+    acks = [a for r in ours for a in r.acks]
+    turns, raw_turns = [t for r in ours for t in r.turns], [t for r in raw for t in r.turns]
+    throughput = statistics.median(r.throughput for r in ours)
+    raw_throughput = statistics.median(r.throughput for r in raw)
+    return {
+        "ack_p50_ms": percentile(acks, 50) * 1000,
+        "ack_p99_ms": percentile(acks, 99) * 1000,
+        "server_ack_p50_ms": server[0] * 1000,
+        "server_ack_p99_ms": server[1] * 1000,
+        "turn_p50_s": percentile(turns, 50),
+        "turn_p99_s": percentile(turns, 99),
+        "raw_turn_p50_s": percentile(raw_turns, 50),
+        "raw_turn_p99_s": percentile(raw_turns, 99),
+        "turn_p50_ratio": percentile(turns, 50) / percentile(raw_turns, 50),
+        "throughput": throughput,
+        "raw_throughput": raw_throughput,
+        "throughput_ratio": throughput / raw_throughput if raw_throughput else 0.0,
+        "rss_mb": max((r.rss_mb or 0.0) for r in ours),
+        "missed": float(sum(r.missed for r in results)),
+    }
+
+
+def met(name: str, value: float) -> bool:
+    target = TARGETS[name]
+    return value >= target if name == "throughput_ratio" else value <= target
+
+
+def report(results: list[Round], people: int) -> dict[str, float]:
+    rounds = Table("round", "side", "turns", "missed", "wall s", "turns/s", "ack p99 ms", "RSS MB")
+    for index, r in enumerate(r for r in results if r.side != "server"):
+        ack = f"{percentile(r.acks, 99) * 1000:.1f}" if r.acks else "-"
+        rss = f"{r.rss_mb:.0f}" if r.rss_mb else "-"
+        rounds.add_row(
+            str(index // 2 + 1), r.side, str(len(r.turns)), str(r.missed), f"{r.wall:.1f}",
+            f"{r.throughput:.1f}", ack, rss,
+        )  # fmt: skip
+    console.print(rounds)
+    f = figures(results)
+
+    def mark(name: str, text: str) -> str:
+        colour = "green" if met(name, f[name]) else "red"
+        return f"[{colour}]{text}[/{colour}]"
+
+    table = Table("figure", "peerline", "raw Rasa", "target", title=f"{people} people at once")
+    table.add_row(
+        "webhook ack p50 / p99",
+        mark("ack_p99_ms", f"{f['ack_p50_ms']:.1f} / {f['ack_p99_ms']:.1f} ms"),
+        "-",
+        "p99 <= 20 ms",
+    )
+    table.add_row(
+        "  in the app (/metrics, bucket bound)",
+        f"<= {f['server_ack_p50_ms']:g} / <= {f['server_ack_p99_ms']:g} ms",
+        "-",
+        "the client's figure adds its own queueing",
+    )
+    table.add_row(
+        "turn p50 / p99",
+        mark("turn_p50_ratio", f"{f['turn_p50_s']:.2f} / {f['turn_p99_s']:.2f} s"),
+        f"{f['raw_turn_p50_s']:.2f} / {f['raw_turn_p99_s']:.2f} s",
+        f"p50 <= 1.2x raw (now {f['turn_p50_ratio']:.2f}x)",
+    )
+    table.add_row(
+        "throughput",
+        mark("throughput_ratio", f"{f['throughput']:.1f} turns/s"),
+        f"{f['raw_throughput']:.1f} turns/s",
+        f">= 0.9x raw (now {f['throughput_ratio']:.2f}x)",
+    )
+    table.add_row("gateway RSS", mark("rss_mb", f"{f['rss_mb']:.0f} MB"), "-", "<= 150 MB")
+    console.print(table)
+    return f
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=100)
+    parser.add_argument("--turns", type=int, default=5, help="texts per person per round")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL, not SQLite")
+    parser.add_argument(
+        "--prefill", type=int, default=0, help="handled texts already in the table (1000000)"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    with ExitStack() as stack:
+        engine = EngineProcesses(
+            token=secrets.token_hex(16),
+            rasa_port=free_port(),
+            action_port=free_port(),
+            state_dir=Path(stack.enter_context(tempfile.TemporaryDirectory())),
+        )
+        with console.status("starting the real Rasa engine..."):
+            engine.start()
+            stack.callback(engine.stop)
+            engine.wait_ready(timeout=900)
+        results = run(engine, args.people, args.turns, args.postgres, prefilled=args.prefill)
+    report(results, args.people)
+
+
+if __name__ == "__main__":
+    main()

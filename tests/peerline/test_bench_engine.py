@@ -1,0 +1,31 @@
+"""The short version of `make bench`'s side-by-side benchmark: 10 people, 2 texts each per
+round, against the real engine. It checks that every turn was answered on both sides and
+that every figure is printed; it does not judge them (the full run is `make bench`)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from peerline.engine_process import EngineProcesses
+from scripts import bench_engine
+
+FIGURES = ("webhook ack p50 / p99", "turn p50 / p99", "throughput", "gateway RSS")
+
+
+@pytest.mark.engine
+def test_side_by_side_runs_and_prints_every_figure(
+    engine: EngineProcesses, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = bench_engine.run(engine, people=10, turns=2)
+    figures = bench_engine.report(results, people=10)
+    printed = capsys.readouterr().out
+    assert [r.side for r in results] == ["peerline", "raw", "raw", "peerline", "server"]
+    rounds = results[:4]
+    assert all(len(r.turns) == 20 and r.missed == 0 for r in rounds), "a text went unanswered"
+    for name in FIGURES:
+        assert name in printed
+    for name, value in figures.items():
+        assert not math.isnan(value), f"{name} was not measured"
+    assert figures["rss_mb"] > 0
