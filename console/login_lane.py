@@ -19,7 +19,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 RETRY_AFTER_SECONDS = 5
-NICENESS = 10  # below everything else in the process: a text arriving wins the CPU
+NICENESS = 5  # below the rest of the process: a text arriving wins the CPU, log-ins still run
 
 
 def _yield_the_cpu() -> None:

@@ -30,7 +30,7 @@ def test_failed_log_ins_lockouts_and_log_outs_are_audited_without_secrets(
     running: RunningApp = app_factory(login_max_failures=2)
     rae = make_staff(db, StaffRole.PEER, "rae@peers.example")
     for email in ("rae@peers.example", "rae@peers.example", "typo-555-0101@peers.example"):
-        with httpx.Client(base_url=running.url) as client:
+        with httpx.Client(base_url=running.url, timeout=30) as client:
             token = token_of(client.get("/console/login").text)
             client.post(
                 "/console/login", data={"email": email, "password": WRONG, "csrf_token": token}
@@ -77,7 +77,7 @@ def test_admins_read_access_events_in_the_audit_trail(
 ) -> None:
     running: RunningApp = app_factory()
     admin = log_in(running.url, make_staff(db, StaffRole.ADMIN).email)
-    with httpx.Client(base_url=running.url) as client:
+    with httpx.Client(base_url=running.url, timeout=30) as client:
         token = token_of(client.get("/console/login").text)
         client.post(
             "/console/login",

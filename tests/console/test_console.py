@@ -76,7 +76,7 @@ def token_of(html: str) -> str:
 
 
 def log_in(url: str, email: str, password: str = PASSWORD) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=10)
+    client = httpx.Client(base_url=url, timeout=30)  # a password check on a busy machine
     form = client.get("/console/login")
     response = client.post(
         "/console/login",
@@ -153,7 +153,7 @@ def test_failed_log_ins_say_the_same_thing(db: Database, running: RunningApp, wh
         "unknown e-mail": ("nobody@peers.example", PASSWORD),
         "inactive account": ("gone@peers.example", PASSWORD),
     }[who]
-    with httpx.Client(base_url=running.url) as client:
+    with httpx.Client(base_url=running.url, timeout=30) as client:
         form = client.get("/console/login")
         response = client.post(
             "/console/login",

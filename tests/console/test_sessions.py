@@ -156,7 +156,7 @@ def test_a_wrong_current_password_changes_nothing_and_counts_toward_the_lockout(
             "/console/account/password", data={"csrf_token": token_of(page.text), **form}
         )
         assert answer.status_code == 400 and "current password was not right" in answer.text
-    with httpx.Client(base_url=running.url) as other:
+    with httpx.Client(base_url=running.url, timeout=30) as other:
         token = token_of(other.get("/console/login").text)
         locked = other.post(
             "/console/login",
