@@ -27,9 +27,10 @@ from console.auth import EVERYONE, WORKERS, ConsoleSession, SessionCodec
 from console.csrf import CSRF_FIELD, CSRF_HEADER, tokens_match
 from console.glass import granted_participant
 from console.sessions import SessionRules, session_staff
+from records import audit
 from records.clock import Clock
 from records.db import Database
-from records.models import Case, StaffRole, StaffUser
+from records.models import Case, Participant, StaffRole, StaffUser
 
 COOKIE_NAME = "peerline_console"
 LOGIN_PATH = "/console/login"
@@ -208,3 +209,17 @@ def may_read(session: Session, staff: StaffUser, participant_id: int, now: datet
     if session.scalar(query.limit(1)) is not None:
         return True
     return granted_participant(session, staff, participant_id, now)
+
+
+def readable_participant(
+    session: Session, staff: StaffUser, public_id: str, now: datetime
+) -> Participant | None:
+    """The participant behind a link, if this staff member may read them. A refusal is the
+    same whether the person exists or not (no probing), and is audited when they do."""
+    participant = session.scalar(select(Participant).where(Participant.public_id == public_id))
+    if participant is None:
+        return None
+    if not may_read(session, staff, participant.id, now):
+        audit.record(session, "participant_refused", now, staff_id=staff.id, detail=public_id)
+        return None
+    return participant

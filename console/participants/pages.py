@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from console.access import Viewer, may_read
+from console.access import Viewer, readable_participant
 from console.deps import ConsoleDeps
 from console.pages import Pages, notice_text, redirect
 from console.participants.timeline import timeline
@@ -254,13 +254,7 @@ class ParticipantPages:
 
     def _readable(self, session: Session, request: Request, viewer: Viewer) -> Participant | None:
         public_id = str(request.path_params.get("public_id", ""))[:32]
-        query = select(Participant).where(Participant.public_id == public_id)
-        participant = session.scalar(query)
-        if participant is None or not may_read(
-            session, viewer.me, participant.id, self.deps.clock.now()
-        ):
-            return None  # the same answer whether it exists or not: no probing
-        return participant
+        return readable_participant(session, viewer.me, public_id, self.deps.clock.now())
 
     def _missing(self, viewer: Viewer) -> Response:
         message = "No such participant you may see. It may have been a mistyped link."

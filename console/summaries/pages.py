@@ -13,14 +13,14 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from console.access import Viewer, may_read
+from console.access import Viewer, readable_participant
 from console.deps import ConsoleDeps
 from console.pages import Pages
 from console.program.tables import period_from
 from console.summaries.attention import needs_attention
 from console.summaries.summary import Statement, Summary, build
 from escalation import cases
-from records.models import Participant, StaffUser
+from records.models import StaffUser
 from records.phones import mask
 
 Handler = Callable[[Request, Viewer, dict[str, str]], Response]
@@ -50,12 +50,8 @@ class SummaryPages:
         public_id = str(request.path_params.get("public_id", ""))[:32]
         now = self.deps.clock.now()
         with self.deps.db.session() as session:
-            participant = session.scalar(
-                select(Participant).where(Participant.public_id == public_id)
-            )
-            if participant is None or not may_read(
-                session, viewer.me, participant.id, self.deps.clock.now()
-            ):
+            participant = readable_participant(session, viewer.me, public_id, now)
+            if participant is None:
                 message = "No such participant you may see. It may have been a mistyped link."
                 return self.pages.render("denied.html", viewer, 404, message=message)
             zone = ZoneInfo(participant.timezone)

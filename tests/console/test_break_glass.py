@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy import select
 
 from records.db import Database
-from records.models import AuditEvent, CaseAccessGrant, CaseEvent, StaffRole
+from records.models import AuditEvent, Case, CaseAccessGrant, CaseEvent, Participant, StaffRole
 from tests.conftest import RunningApp
 from tests.console.test_console import (
     ROBIN,
@@ -116,3 +116,27 @@ def test_the_live_queue_refresh_is_audited(running: RunningApp, db: Database) ->
     fragment = alex.get("/console/queue")
     assert fragment.status_code == 200 and "Robin" in fragment.text
     assert audit_actions(db, peer.id).count("view_queue") == 1
+
+
+def test_another_peers_participant_is_refused_and_audited_until_the_glass_is_broken(
+    running: RunningApp, db: Database
+) -> None:
+    case_id, blake = claimed_by_other(running, db)
+    with db.session() as session:
+        public_id = session.scalar(
+            select(Participant.public_id).join(Case).where(Case.id == case_id)
+        )
+    page = f"/console/participants/{public_id}"
+    assert blake.get(page).status_code == 404
+    with db.session() as session:
+        refused = session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "participant_refused")
+        )
+    assert refused is not None and refused.detail == public_id
+
+    form = blake.get(f"/console/cases/{case_id}")
+    blake.post(
+        f"/console/cases/{case_id}/glass",
+        data={"reason": "Covering tonight: Sam asked for me", "csrf_token": token_of(form.text)},
+    )
+    assert blake.get(page).status_code == 200  # the grant opens the person's record too
