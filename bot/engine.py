@@ -82,7 +82,11 @@ class RasaEngine:
 
     def is_ready(self) -> bool:
         """At least one replica has its model loaded."""
-        return any(self._replica_ready(replica) for replica in self.replicas.all)
+        return any(self.readiness().values())
+
+    def readiness(self) -> dict[str, bool]:
+        """Each replica's URL, and whether it has its model loaded (for /healthz)."""
+        return {replica.url: self._replica_ready(replica) for replica in self.replicas.all}
 
     def _replica_ready(self, replica: Replica) -> bool:
         try:

@@ -208,7 +208,7 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
         peerline.clock,
         lambda: peerline.loops,
         lambda: peerline.started,
-        peerline.engine.is_ready,
+        peerline.engine.readiness,
     )
     app.include_router(build_health_router(watched, peerline.timings))
     return app

@@ -39,7 +39,7 @@ class Watched:
     clock: Clock
     loops: Callable[[], list[Loop]]
     started: Callable[[], bool]
-    engine_ready: Callable[[], bool]
+    engine_replicas: Callable[[], dict[str, bool]]  # each replica's URL: model loaded?
 
 
 def backlog_ages(db: Database, now: datetime) -> dict[str, float | None]:
@@ -99,10 +99,15 @@ def check(watched: Watched) -> tuple[bool, dict[str, object]]:
         "ok": ok,
         "loops_started": started,
         "loops": loops,
-        "engine": {"reachable": watched.engine_ready()},
+        "engine": _engine(watched.engine_replicas()),
         "backlogs": backlogs,
     }
     return ok, report
+
+
+def _engine(replicas: dict[str, bool]) -> dict[str, object]:
+    """Reachable when any replica answers (a person's turn fails over to it)."""
+    return {"reachable": any(replicas.values()), "replicas": replicas}
 
 
 class HealthCollector(Collector):
@@ -127,9 +132,15 @@ class HealthCollector(Collector):
         engine = _dict(report["engine"])
         yield GaugeMetricFamily(
             "peerline_engine_reachable",
-            "the Rasa engine answers",
+            "at least one Rasa replica answers",
             value=int(bool(engine["reachable"])),
         )
+        replica = GaugeMetricFamily(
+            "peerline_engine_replica_ready", "this Rasa replica answers", labels=["replica"]
+        )
+        for url, ready in _dict(engine["replicas"]).items():
+            replica.add_metric([url], float(bool(ready)))
+        yield replica
         backlog = GaugeMetricFamily(
             "peerline_backlog_oldest_age_seconds",
             "age of the oldest waiting item (0: none)",

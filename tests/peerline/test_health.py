@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import update
 
+from peerline.engine_process import EngineProcesses
 from records.db import Database
 from records.models import Direction, Message
 from records.participants import enrol
@@ -39,8 +40,20 @@ def test_healthy_app_reports_loops_engine_and_backlogs(
     assert health["ok"] is True
     assert set(health["loops"]) >= {"safety", "turns", "outbox", "outbox-safety", "timers"}
     assert all(loop["alive"] for loop in health["loops"].values())
-    assert health["engine"] == {"reachable": False}  # nothing listens on the test engine url
+    assert health["engine"]["reachable"] is False  # nothing listens on the test engine url
     assert set(health["backlogs"]) == {"pending_turn", "unsent_text", "unclaimed_case"}
+
+
+def test_each_engine_replica_is_reported(
+    app_factory: Callable[..., RunningApp], db: Database, engine: EngineProcesses
+) -> None:
+    down = "http://127.0.0.1:9"  # discard port: nothing answers
+    app = app_factory(rasa_urls=f"{engine.url},{down}", rasa_token=engine.token)
+    health = wait_for(lambda: httpx.get(f"{app.url}/healthz").json(), what="healthz")
+    assert health["engine"] == {"reachable": True, "replicas": {engine.url: True, down: False}}
+    metrics = httpx.get(f"{app.url}/metrics").text
+    assert f'peerline_engine_replica_ready{{replica="{down}"}} 0.0' in metrics
+    assert f'peerline_engine_replica_ready{{replica="{engine.url}"}} 1.0' in metrics
 
 
 def test_a_dead_loop_answers_503(app_factory: Callable[..., RunningApp], db: Database) -> None:
