@@ -7,7 +7,10 @@ per-turn metadata (``metadata.peerline``) and write back only through custom pay
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +35,20 @@ BARRIER_VALUES = (
 )
 RISK_INTENTS = ("risk_suicidal", "risk_overdose_now", "risk_return_to_use", "risk_using_alone")
 MAX_FREE_TEXT = 200
+# The engine's calibrated trust (scripts/calibrate_engine.py): data, read, never imported.
+ENGINE_THRESHOLDS = Path(__file__).resolve().parents[1] / "escalation/screen/engine_thresholds.json"
+RESCUE_FROM_DEFAULT = 0.95  # no calibration file: only a very sure reading gets "call 911 now"
+
+
+@cache
+def rescue_from() -> float:
+    """The confidence from which an overdose-now reading was right often enough to answer it
+    with rescue instructions (the calibration's emergency threshold for that intent)."""
+    try:
+        intents = json.loads(ENGINE_THRESHOLDS.read_text())["intents"]
+        return float(intents["risk_overdose_now"]["emergency_from"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return RESCUE_FROM_DEFAULT
 
 
 # --------------------------------------------------------------------------- metadata

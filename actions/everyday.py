@@ -24,6 +24,7 @@ from actions.common import (
     payload,
     peer_request,
     peerline_metadata,
+    rescue_from,
 )
 
 DEFAULT_PROGRAM = "Peerline"
@@ -168,7 +169,12 @@ def emit_risk(
         # the answer to "any use?" is itself the disclosure: keep it with the partial check-in
         overrides["use"] = free_text(latest_text(tracker))
     events = close_checkin(dispatcher, tracker, **overrides)
-    dispatcher.utter_message(response=f"utter_{intent}")
+    if intent == "risk_overdose_now" and (conf is None or conf < rescue_from()):
+        # not sure enough for "call 911 now" (a past use felt badly reads like this): the
+        # gentle reply with 988, 911 and a peer; the safety screen decides on a case
+        dispatcher.utter_message(response="utter_fallback_risk")
+    else:
+        dispatcher.utter_message(response=f"utter_{intent}")
     # a "yes" after this asks for the peer (never a cheerful generic reply after a crisis)
     return [*events, SlotSet("awaiting", "peer_offer")]
 

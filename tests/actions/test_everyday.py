@@ -121,14 +121,31 @@ def test_fallback_whose_best_guess_is_risk_signals_risk():
 def test_risk_signal_for_each_risk_intent():
     for intent in ("risk_suicidal", "risk_overdose_now", "risk_return_to_use", "risk_using_alone"):
         events, messages = run_action(
-            ActionRiskSignal(), make_tracker(intent, "...", confidence=0.912345)
+            ActionRiskSignal(), make_tracker(intent, "...", confidence=0.991234)
         )
         assert messages[0] == {
             **messages[0],
-            "custom": {"peerline": {"type": "risk", "intent": intent, "confidence": 0.9123}},
+            "custom": {"peerline": {"type": "risk", "intent": intent, "confidence": 0.9912}},
         }
         assert responses(messages) == [f"utter_{intent}"]
         assert slot_events(events) == {"awaiting": "peer_offer"}
+
+
+def test_an_unsure_overdose_reading_gets_the_gentle_reply_not_rescue_steps():
+    """ "I used last night and feel like garbage" can read as overdose-now with middling
+    confidence: "call 911 now" would be wrong, so only a calibrated, sure reading gets it."""
+    from actions.common import rescue_from
+
+    sure, unsure = rescue_from() + 0.01, rescue_from() - 0.2
+    _, messages = run_action(
+        ActionRiskSignal(), make_tracker("risk_overdose_now", "...", confidence=sure)
+    )
+    assert responses(messages) == ["utter_risk_overdose_now"]
+    _, messages = run_action(
+        ActionRiskSignal(), make_tracker("risk_overdose_now", "...", confidence=unsure)
+    )
+    assert responses(messages) == ["utter_fallback_risk"]
+    assert payloads(messages, "risk")  # the screen still gets the reading
 
 
 def test_risk_replies_mention_988_and_911():
