@@ -5,6 +5,7 @@ ahead with an apology."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,7 +13,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import CHECKIN_FORM, RISK_INTENTS, SKIPPED, latest_intent, payload
+from actions.common import (
+    CHECKIN_FORM,
+    RISK_INTENTS,
+    SKIPPED,
+    latest_intent,
+    latest_text,
+    payload,
+)
 
 # Intents answered inside a check-in, after which the form goes on (data/rules.yml).
 DIGRESSIONS = frozenset(
@@ -56,6 +64,12 @@ INTERRUPTIONS = DIGRESSIONS | frozenset(
         *RISK_INTENTS,
     }
 )
+# A milestone ("30 days clean today", "6 months sober") is celebrated before any question,
+# even when the classifier read it as check-in information.
+MILESTONE = re.compile(
+    r"\b\d+\s*(?:days?|weeks?|wks?|months?|years?|yrs?)\b[^.?!]*\b(?:clean|sober|today|no use)\b"
+    r"|\b(?:clean|sober)\s+(?:for\s+)?\d+\s*(?:days?|weeks?|months?|years?)\b"
+)
 # After this many digressions in one check-in, offer to finish later instead of re-asking.
 OFFER_LATER_AFTER = 2
 
@@ -90,6 +104,8 @@ class AskAction(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         intent = latest_intent(tracker)
+        if intent != "share_good_news" and MILESTONE.search(latest_text(tracker).lower()):
+            dispatcher.utter_message(response="utter_good_news")
         retry = _retrying(tracker, self.slot)
         small_talk = retry and intent in SMALL_TALK and self.slot in ("mood", "craving")
         if intent not in DIGRESSIONS and not small_talk:

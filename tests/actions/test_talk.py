@@ -151,6 +151,14 @@ def test_already_told_skips_the_question_asked():
     assert responses(outside[1]) == ["utter_already_told"]
 
 
+@pytest.mark.parametrize(
+    "text", ["30 days clean today 🎉", "6 months sober!!", "clean for 2 weeks"]
+)
+def test_a_milestone_read_as_checkin_information_is_celebrated_first(text):
+    _, messages = run_action(ActionAskMood(), make_tracker("inform_checkin", text))
+    assert responses(messages) == ["utter_good_news", "utter_ask_mood"]
+
+
 def test_barriers_question_is_asked_plainly():
     _, messages = run_action(ActionAskBarriers(), make_tracker("inform_checkin"))
     assert responses(messages) == ["utter_ask_barriers"]

@@ -66,9 +66,10 @@ def test_a_full_checkin_by_text_is_stored(
     first = converse(running, sandbox, "can we do my check in")
     assert first, "the bot should start the check-in"
     converse(running, sandbox, "mood 4 cravings 2 no use took my dose")
-    # Answer whatever is still asked (barriers, reaching out) until the record exists.
+    # Answer whatever is still asked (barriers, reaching out) until the record is complete;
+    # it exists from the first answer on (answers are stored as they are given).
     for answer in ["no problems this week", "no thanks", "no", "no"]:
-        if stored_checkins(db):
+        if any(c.complete for c in stored_checkins(db)):
             break
         converse(running, sandbox, answer)
     [checkin] = wait_for(lambda: stored_checkins(db), timeout=10, what="the check-in record")
