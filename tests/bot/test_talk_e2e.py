@@ -89,7 +89,8 @@ def test_what_was_said_up_front_is_never_asked_and_the_end_reflects_it(
     asked = converse(
         running, sandbox, "mood 2, cravings 8, no use, took my meds, nothing in the way"
     )
-    assert ASKS_BARRIERS not in asked and "reach out" in asked
+    assert ASKS_BARRIERS not in asked
+    assert "your peer" in asked  # the peer offer (its wording varies)
     done = converse(running, sandbox, "no")
     assert "hard" in done and "cravings" in done.lower()
     [checkin] = stored_checkins(db)
