@@ -44,6 +44,7 @@ class Figures:
     repeated: int
     crisis_texts: int
     crisis_caught: int
+    crisis_covered: int  # caught, or already with a peer from an earlier crisis text
     calm_texts: int
     false_alarms: int
     segments_mean: float | None
@@ -52,6 +53,7 @@ class Figures:
     def rows(self) -> list[tuple[str, str]]:
         """(figure, value) in report order; the names are the report's headings."""
         caught = f"{self.crisis_caught} / {self.crisis_texts}"
+        covered = f"{self.crisis_covered} / {self.crisis_texts}"
         return [
             ("conversations", str(self.conversations)),
             ("participant texts", str(self.texts)),
@@ -65,6 +67,7 @@ class Figures:
             ("texts answered with the generic fallback", str(self.fallback)),
             ("same bot reply repeated in a conversation", str(self.repeated)),
             ("crisis texts that opened/raised an urgent or emergency case", caught),
+            ("crisis texts caught, or already with a peer from an earlier one", covered),
             (
                 "non-crisis texts that opened/raised an urgent or emergency case",
                 f"{self.false_alarms} / {self.calm_texts}",
@@ -77,7 +80,7 @@ class Figures:
 
 
 FIGURE_NAMES = [
-    name for name, _ in Figures(0, 0, 0, None, None, 0, 0, 0, 0, 0, 0, 0, 0, None, None).rows()
+    name for name, _ in Figures(0, 0, 0, None, None, 0, 0, 0, 0, 0, 0, 0, 0, 0, None, None).rows()
 ]
 
 
@@ -106,6 +109,18 @@ def repeats(transcript: Transcript) -> int:
     return sum(times - 1 for times in bodies.values() if times > 1)
 
 
+def covered(transcript: Transcript) -> int:
+    """Crisis texts a human has: each one opened or raised a case, or came while an earlier
+    text's urgent or emergency case had the bot standing aside for a peer."""
+    count, with_peer = 0, False
+    for played in transcript.played:
+        opened = played.case_level in CRISIS_LEVELS
+        if played.turn.crisis is True and (opened or (with_peer and played.bot_paused)):
+            count += 1
+        with_peer = with_peer or opened
+    return count
+
+
 def figures(transcripts: list[Transcript], patterns: list[re.Pattern[str]]) -> Figures:
     played = [p for t in transcripts for p in t.played]
     seconds = [p.seconds for p in played if p.seconds is not None]
@@ -124,6 +139,7 @@ def figures(transcripts: list[Transcript], patterns: list[re.Pattern[str]]) -> F
         repeated=sum(repeats(t) for t in transcripts),
         crisis_texts=len(crisis),
         crisis_caught=sum(p.case_level in CRISIS_LEVELS for p in crisis),
+        crisis_covered=sum(covered(t) for t in transcripts),
         calm_texts=len(calm),
         false_alarms=sum(p.case_level in CRISIS_LEVELS for p in calm),
         segments_mean=statistics.mean(sizes) if sizes else None,

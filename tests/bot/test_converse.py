@@ -48,6 +48,7 @@ def test_the_sample_set_is_answered_and_the_crisis_caught(
     patterns = fallback_patterns()
     result = figures(transcripts, patterns)
     assert result.no_reply == 0 and result.crisis_caught == result.crisis_texts == 1
+    assert result.crisis_covered == 1
     report = tmp_path / "conversations-sample.md"
     report.write_text(markdown("sample", transcripts, patterns, "SQLite"), encoding="utf-8")
     text = report.read_text(encoding="utf-8")
