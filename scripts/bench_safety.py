@@ -45,6 +45,7 @@ from records import migrate
 from records.db import Database
 from records.models import Case, Message, MessageKind, StaffRole, StaffUser
 from records.participants import enrol
+from scripts.bench_support import database_url, free_port
 from tests.support.hung import HungServer
 from tests.support.processes import serve_processes
 from tests.support.servers import serve_in_thread
@@ -145,20 +146,6 @@ def _nothing(_h: Harness) -> None:
 # --- one run -------------------------------------------------------------------------------
 
 
-def _database_url(postgres: bool, tmp: Path) -> Iterator[str]:
-    if not postgres:
-        yield f"sqlite:///{tmp / f'bench-{secrets.token_hex(4)}.db'}"
-        return
-    name = f"peerline_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def run_once(fault: Fault, sandbox_url: str, sandbox: Sandbox, url: str, logs: Path) -> Timing:
     """One run: a fresh database, a fresh `peerline serve` process (its own CPU and GIL, as
     in production), the fault set up, then the crisis text."""
@@ -191,7 +178,7 @@ def run_once(fault: Fault, sandbox_url: str, sandbox: Sandbox, url: str, logs: P
         **{key.upper(): str(value) for key, value in fault.settings.items()},
     }
     try:
-        with serve_processes(1, [_free_port()], env, logs) as [app_url]:
+        with serve_processes(1, [free_port()], env, logs) as [app_url]:
             harness = Harness(app_url, db, sandbox, phones)
             fault.before(harness)
             try:
@@ -260,14 +247,6 @@ def _carried(sandbox: Sandbox, phone: str, started: float) -> float | None:
     return received[0].created_at.timestamp() - started
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # --- the whole benchmark ---------------------------------------------------------------------
 
 
@@ -321,7 +300,7 @@ def run(
             for database in databases:
                 timings = []
                 for index in range(runs):
-                    for url in _database_url(database == "postgresql", Path(tmp)):
+                    with database_url(database == "postgresql", Path(tmp)) as url:
                         timings.append(run_once(fault, sandbox_url, sandbox, url, Path(tmp)))
                     progress(f"{fault.name} on {database}: run {index + 1}/{runs}")
                 results[fault.name, database] = timings
@@ -388,8 +367,8 @@ def main() -> None:
         if "crowd" in selected:
             engine = EngineProcesses(
                 token=secrets.token_hex(8),
-                rasa_port=_free_port(),
-                action_port=_free_port(),
+                rasa_port=free_port(),
+                action_port=free_port(),
                 state_dir=Path(stack.enter_context(tempfile.TemporaryDirectory())),
             )
             with console.status("starting the real Rasa engine for the crowd fault..."):

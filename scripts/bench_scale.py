@@ -21,7 +21,6 @@ import argparse
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -33,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psycopg
 from sqlalchemy import func, select
 
 from messaging.sandbox import Sandbox, create_sandbox_app
@@ -50,6 +48,7 @@ from records.models import (
     TurnStatus,
 )
 from records.participants import enrol
+from scripts.bench_support import free_port, postgres_database
 from tests.support.processes import serve_processes
 from tests.support.servers import serve_in_thread
 from tests.support.twilio import inbound_params, signed_post
@@ -107,33 +106,15 @@ class Report:
 
 
 @contextmanager
-def _database(prefix: str) -> Iterator[str]:
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
 def replicas(token: str, tracker_url: str, logs: Path) -> Iterator[list[EngineProcesses]]:
     """Two Rasa replicas on the shared stores, starting; the first also runs the action
     server."""
-    action_port = _free_port()
+    action_port = free_port()
     lock_url = f"{REDIS}?key_prefix=scale{secrets.token_hex(4)}"
     engines = [
         EngineProcesses(
             token=token,
-            rasa_port=_free_port(),
+            rasa_port=free_port(),
             action_port=action_port,
             state_dir=logs / f"engine-{i}",
             tracker_store_url=tracker_url,
@@ -244,8 +225,8 @@ def run(people: int, texts: int, logs: Path, timeout: float = 1800.0) -> Report:
     report = Report(people, per_person * people, crises=len(crisis))
     token = secrets.token_hex(24)
     with ExitStack() as stack:
-        app_url = stack.enter_context(_database("peerline_scale"))
-        tracker_url = stack.enter_context(_database("peerline_rasa"))
+        app_url = stack.enter_context(postgres_database("peerline_scale"))
+        tracker_url = stack.enter_context(postgres_database("peerline_rasa"))
         migrate.upgrade(app_url)
         db = Database(app_url)
         stack.callback(db.dispose)
@@ -273,7 +254,7 @@ def run(people: int, texts: int, logs: Path, timeout: float = 1800.0) -> Report:
             "LOG_LEVEL": "WARNING",
         }
         procs: list[subprocess.Popen[bytes]] = []
-        ports = [_free_port(), _free_port()]
+        ports = [free_port(), free_port()]
         urls = stack.enter_context(serve_processes(2, ports, env, logs, procs, 900))
         for engine in engines:  # they loaded their models while the app processes started
             engine.wait_ready(timeout=900)

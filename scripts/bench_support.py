@@ -53,7 +53,14 @@ def database_url(postgres: bool, tmp: Path) -> Iterator[str]:
     if not postgres:
         yield f"sqlite:///{tmp / f'bench-{secrets.token_hex(4)}.db'}"
         return
-    name = f"peerline_bench_{secrets.token_hex(4)}"
+    with postgres_database("peerline_bench") as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server, dropped afterwards."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:

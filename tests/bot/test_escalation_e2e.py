@@ -12,9 +12,9 @@ from escalation import cases
 from messaging.sandbox import Sandbox
 from peerline.engine_process import EngineProcesses
 from records.db import Database
-from records.models import Case, Direction, Message, StaffRole, StaffUser, TurnStatus
-from records.participants import enrol
+from records.models import Case, Direction, Message, StaffUser, TurnStatus
 from tests.conftest import RunningApp
+from tests.support.records import sam_and_a_peer_on_shift
 from tests.support.twilio import inbound_params, signed_post
 from tests.support.waiting import wait_for
 
@@ -28,17 +28,7 @@ PEER_PHONE = "+12125550150"
 def running(
     app_factory: Callable[..., RunningApp], engine: EngineProcesses, db: Database
 ) -> RunningApp:
-    with db.session() as session:
-        enrol(session, phone=SAM, alias="Sam", timezone="America/New_York", consented_at=None)
-        session.add(
-            StaffUser(
-                email="rae@peers.example",
-                display_name="Rae",
-                role=StaffRole.PEER,
-                phone=PEER_PHONE,
-                on_shift=True,
-            )
-        )
+    sam_and_a_peer_on_shift(db, SAM, PEER_PHONE)
     return app_factory(rasa_url=engine.url, rasa_token=engine.token)
 
 

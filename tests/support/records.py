@@ -1,11 +1,12 @@
-"""Record set-up shared by the outreach tests."""
+"""Record set-up shared by several tests."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from records.db import Database
-from records.models import Participant
+from records.models import Participant, StaffRole, StaffUser
+from records.participants import enrol
 from records.schedules import add_appointment
 
 
@@ -14,3 +15,18 @@ def book(db: Database, participant_id: int, starts_at: datetime, kind: str, now:
     with db.session() as session:
         participant = session.get_one(Participant, participant_id)
         return add_appointment(session, participant, starts_at=starts_at, kind=kind, now=now).id
+
+
+def sam_and_a_peer_on_shift(db: Database, sam: str, peer_phone: str) -> None:
+    """Sam, enrolled, and Rae, a peer on shift whose phone gets the pages."""
+    with db.session() as session:
+        enrol(session, phone=sam, alias="Sam", timezone="America/New_York", consented_at=None)
+        session.add(
+            StaffUser(
+                email="rae@peers.example",
+                display_name="Rae",
+                role=StaffRole.PEER,
+                phone=peer_phone,
+                on_shift=True,
+            )
+        )
