@@ -43,11 +43,12 @@ from messaging.sandbox import Sandbox, create_sandbox_app
 from peerline.engine_process import EngineProcesses
 from records import migrate
 from records.db import Database
-from records.models import Case, Message, MessageKind, StaffRole, StaffUser
+from records.models import Case, Message, MessageKind
 from records.participants import enrol
 from scripts.bench_support import database_url, free_port
 from tests.support.hung import HungServer
 from tests.support.processes import serve_processes
+from tests.support.records import rae_the_peer
 from tests.support.servers import serve_in_thread
 from tests.support.twilio import inbound_params
 
@@ -155,15 +156,7 @@ def run_once(fault: Fault, sandbox_url: str, sandbox: Sandbox, url: str, logs: P
     with db.session() as session:
         for i, phone in enumerate(phones):
             enrol(session, phone=phone, alias=f"P{i}", timezone="UTC", consented_at=None)
-        session.add(
-            StaffUser(
-                email="rae@peers.example",
-                display_name="Rae",
-                role=StaffRole.PEER,
-                phone=PEER,
-                on_shift=True,
-            )
-        )
+        session.add(rae_the_peer(PEER))
     sandbox.clear()
     env = {
         "DATABASE_URL": url,

@@ -29,11 +29,10 @@ from records.models import (
     Direction,
     Message,
     MessageStatus,
-    StaffRole,
-    StaffUser,
     TurnStatus,
 )
 from records.participants import enrol
+from tests.support.records import add_peer
 from tests.support.twilio import inbound_params
 
 PEER_PHONE = "+12125550105"  # the synthetic on-shift peer crisis pages go to
@@ -124,16 +123,7 @@ def synthetic_phone(index: int) -> str:
 
 
 def add_peer_on_shift(db: Database) -> None:
-    with db.session() as session:
-        session.add(
-            StaffUser(
-                email="rae@peers.example",
-                display_name="Rae",
-                role=StaffRole.PEER,
-                phone=PEER_PHONE,
-                on_shift=True,
-            )
-        )
+    add_peer(db, PEER_PHONE)
 
 
 def enrol_person(db: Database, phone: str, alias: str) -> int:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Mapped, Session
 
 from console.program.tables import Period
@@ -25,6 +26,7 @@ from records.models import (
     StaffUser,
 )
 
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 LIMIT = 400  # one period's worth; a longer period is paged by narrowing it
 
 
@@ -75,6 +77,21 @@ def _between(column: Mapped[datetime], period: Period | None) -> list[ColumnElem
     return [column >= period.start, column < period.end]
 
 
+def _scoped(
+    query: Q,
+    kind: str,
+    id_column: Mapped[int],
+    at_column: Mapped[datetime],
+    only: set[Source] | None,
+    period: Period | None,
+) -> Q:
+    """Exactly the records a summary statement cites (`only`), or the period's."""
+    ids = _ids(only, kind)
+    if ids is not None:
+        return query.where(id_column.in_(ids))
+    return query.where(*_between(at_column, period))
+
+
 def _messages(
     session: Session,
     p: Participant,
@@ -82,12 +99,8 @@ def _messages(
     only: set[Source] | None,
     zone: ZoneInfo,
 ) -> list[Entry]:
-    ids = _ids(only, "message")
     query = select(Message).where(Message.participant_id == p.id, Message.kind != MessageKind.PAGE)
-    if ids is not None:
-        query = query.where(Message.id.in_(ids))
-    else:
-        query = query.where(*_between(Message.created_at, period))
+    query = _scoped(query, "message", Message.id, Message.created_at, only, period)
     rows = session.scalars(query.order_by(Message.id.desc()).limit(LIMIT))
     return [_message(m, zone) for m in rows]
 
@@ -118,13 +131,8 @@ def _checkins(
     only: set[Source] | None,
     zone: ZoneInfo,
 ) -> list[Entry]:
-    ids = _ids(only, "checkin")
     query = select(CheckIn).where(CheckIn.participant_id == p.id)
-    query = (
-        query.where(CheckIn.id.in_(ids))
-        if ids is not None
-        else query.where(*_between(CheckIn.created_at, period))
-    )
+    query = _scoped(query, "checkin", CheckIn.id, CheckIn.created_at, only, period)
     entries = []
     for c in session.scalars(query):
         parts = [
@@ -149,13 +157,8 @@ def _appointments(
     only: set[Source] | None,
     zone: ZoneInfo,
 ) -> list[Entry]:
-    ids = _ids(only, "appointment")
     query = select(Appointment).where(Appointment.participant_id == p.id)
-    query = (
-        query.where(Appointment.id.in_(ids))
-        if ids is not None
-        else query.where(*_between(Appointment.starts_at, period))
-    )
+    query = _scoped(query, "appointment", Appointment.id, Appointment.starts_at, only, period)
     entries = []
     for a in session.scalars(query):
         answer = f"; they said: {a.answer_reason}" if a.answer_reason else ""
@@ -182,13 +185,8 @@ def _outreach(
     only: set[Source] | None,
     zone: ZoneInfo,
 ) -> list[Entry]:
-    ids = _ids(only, "outreach")
     query = select(Outreach).where(Outreach.participant_id == p.id)
-    query = (
-        query.where(Outreach.id.in_(ids))
-        if ids is not None
-        else query.where(*_between(Outreach.target_at, period))
-    )
+    query = _scoped(query, "outreach", Outreach.id, Outreach.target_at, only, period)
     entries = []
     for o in session.scalars(query):
         at = o.sent_at or o.target_at
@@ -205,16 +203,11 @@ def _cases(
     only: set[Source] | None,
     zone: ZoneInfo,
 ) -> list[Entry]:
-    ids = _ids(only, "case")
     query = select(Case, StaffUser.display_name).outerjoin(
         StaffUser, StaffUser.id == Case.claimed_by_id
     )
     query = query.where(Case.participant_id == p.id)
-    query = (
-        query.where(Case.id.in_(ids))
-        if ids is not None
-        else query.where(*_between(Case.opened_at, period))
-    )
+    query = _scoped(query, "case", Case.id, Case.opened_at, only, period)
     entries = []
     for case, peer in session.execute(query).all():
         ended = f"resolved: {case.outcome}" if case.outcome else str(case.status)

@@ -21,12 +21,12 @@ from records.models import (
     AppointmentStatus,
     Case,
     CheckIn,
-    StaffRole,
     StaffUser,
 )
 from records.participants import enrol
 from tests.bot.test_checkin_e2e import SAM, converse, stored_checkins
 from tests.conftest import RunningApp
+from tests.support.records import rae_the_peer
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.engine
@@ -43,15 +43,7 @@ def running(
 ) -> RunningApp:
     with db.session() as session:
         sam = enrol(session, phone=SAM, alias="Sam", timezone="America/New_York", consented_at=None)
-        session.add(
-            StaffUser(
-                email="rae@peers.example",
-                display_name="Rae",
-                role=StaffRole.PEER,
-                phone=PEER_PHONE,
-                on_shift=True,
-            )
-        )
+        session.add(rae_the_peer(PEER_PHONE))
         session.add(
             Appointment(
                 participant_id=sam.id,

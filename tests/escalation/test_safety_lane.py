@@ -25,13 +25,12 @@ from records.models import (
     Message,
     MessageKind,
     OptOut,
-    StaffRole,
-    StaffUser,
     TurnStatus,
 )
 from records.participants import enrol
 from tests.conftest import RunningApp
 from tests.support.hung import HungServer
+from tests.support.records import add_peer as support_add_peer
 from tests.support.twilio import inbound_params, signed_post
 from tests.support.waiting import wait_for
 
@@ -59,16 +58,7 @@ def enrol_people(db: Database, count: int) -> list[str]:
 
 
 def add_peer(db: Database, on_shift: bool = True) -> None:
-    with db.session() as session:
-        session.add(
-            StaffUser(
-                email="rae@peers.example",
-                display_name="Rae",
-                role=StaffRole.PEER,
-                phone=PEER_PHONE,
-                on_shift=on_shift,
-            )
-        )
+    support_add_peer(db, PEER_PHONE, on_shift)
 
 
 def text(app: RunningApp, sender: str, body: str) -> None:

@@ -21,12 +21,20 @@ def sam_and_a_peer_on_shift(db: Database, sam: str, peer_phone: str) -> None:
     """Sam, enrolled, and Rae, a peer on shift whose phone gets the pages."""
     with db.session() as session:
         enrol(session, phone=sam, alias="Sam", timezone="America/New_York", consented_at=None)
-        session.add(
-            StaffUser(
-                email="rae@peers.example",
-                display_name="Rae",
-                role=StaffRole.PEER,
-                phone=peer_phone,
-                on_shift=True,
-            )
-        )
+        session.add(rae_the_peer(peer_phone))
+
+
+def rae_the_peer(phone: str, on_shift: bool = True) -> StaffUser:
+    """The synthetic peer whose phone gets the pages."""
+    return StaffUser(
+        email="rae@peers.example",
+        display_name="Rae",
+        role=StaffRole.PEER,
+        phone=phone,
+        on_shift=on_shift,
+    )
+
+
+def add_peer(db: Database, phone: str, on_shift: bool = True) -> None:
+    with db.session() as session:
+        session.add(rae_the_peer(phone, on_shift))
