@@ -25,8 +25,11 @@ RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)
 class PostgresFanout:
     """Relays local changes to the other processes and theirs to `wake_local`."""
 
-    def __init__(self, conninfo: str, wake_local: Callable[[], None]) -> None:
+    def __init__(
+        self, conninfo: str, wake_local: Callable[[], None], channel: str = CHANNEL
+    ) -> None:
         self.conninfo = conninfo
+        self.channel = channel
         self.wake_local = wake_local
         self._pending = threading.Event()
         self._stop = threading.Event()
@@ -64,13 +67,13 @@ class PostgresFanout:
             self._pending.clear()
             if self._stop.is_set():
                 return
-            conn.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
+            conn.execute("SELECT pg_notify(%s, '')", (self.channel,))
 
     def _listen(self) -> None:
         self._forever(self._listen_on)
 
     def _listen_on(self, conn: psycopg.Connection) -> None:
-        conn.execute(f"LISTEN {CHANNEL}")
+        conn.execute(f"LISTEN {self.channel}")
         self._listening.set()
         while not self._stop.is_set():
             for notice in conn.notifies(timeout=1.0):

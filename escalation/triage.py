@@ -14,11 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
-from escalation import learned
 from escalation.screen import (
     Decision,
     Level,
@@ -29,6 +26,12 @@ from escalation.screen import (
     readings,
 )
 from records.models import CaseLevel
+
+if TYPE_CHECKING:  # numpy and the learned layer load on the first screened text, so a
+    import numpy as np  # `web` process that never screens stays small
+    import numpy.typing as npt
+
+    from escalation import learned
 
 # An answer to the check-in's use question is only a disclosure shortly after it was asked.
 AWAITING_ANSWER_FOR = timedelta(hours=2)
@@ -99,6 +102,8 @@ def decide_and_read(
     """
     try:
         text = text if isinstance(text, str) else str(text)
+        from escalation import learned
+
         lexical, outside = readings(text, context)
         reading = learned.read(text)
         return combine(with_reading(lexical, reading) + outside), reading

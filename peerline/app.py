@@ -36,6 +36,7 @@ from records.settings import Settings
 from records.timings import Timings
 
 log = logging.getLogger(__name__)
+WORK_CHANNEL = "peerline_work"  # web processes wake work processes (split roles)
 RETENTION_POLL = 60.0  # the purge itself runs at most hourly, under a lease
 
 
@@ -90,7 +91,19 @@ class Peerline:
         self.timings = Timings()  # what /metrics exposes
         self.turns.timings = self.outbox.timings = self.timings
         self.started = False
-        self.inbox = Inbox(self.db, self.clock, on_stored=self.safety_loop.wake)
+        # Wakes the work loops of other processes (role `web`: the `work` processes' loops).
+        self.wake_elsewhere: Callable[[], None] = lambda: None
+        self.inbox = Inbox(self.db, self.clock, on_stored=self._stored)
+
+    def _stored(self) -> None:
+        self.safety_loop.wake()
+        self.wake_elsewhere()
+
+    def wake_work(self) -> None:
+        """Another process stored a text or queued a reply: look now, not at the next poll."""
+        self.safety_loop.wake()
+        self.turn_loop.wake()
+        self.wake_outbox()
 
     def case_changed(self, case_id: int) -> None:
         for listener in self.case_listeners:
@@ -99,6 +112,7 @@ class Peerline:
     def wake_outbox(self) -> None:
         self.outbox_safety_loop.wake()
         self.outbox_loop.wake()
+        self.wake_elsewhere()
 
     def _turn_step(self) -> int:
         return self.turn_pool.step()
@@ -160,18 +174,22 @@ BODY_LIMITS = [
 
 
 def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool = True) -> FastAPI:
+    """The app for `settings.role`: `all` serves and works, `web` only serves (webhooks,
+    console, sandbox, health) and `work` only works (the loops, with health and metrics)."""
     peerline = Peerline(settings, clock or SystemClock())
+    works = run_loops and settings.role != "web"
+    relays = [relay for relay in (work_wakeups(peerline),) if relay is not None]
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if run_loops:
+        if works:
             peerline.start()
-        if fanout is not None:
-            fanout.start()
-        log.info("peerline up (sandbox=%s)", settings.sandbox)
+        for relay in relays:
+            relay.start()
+        log.info("peerline up (role=%s, sandbox=%s)", settings.role, settings.sandbox)
         yield
-        if fanout is not None:
-            fanout.stop()
+        for relay in relays:
+            relay.stop()
         peerline.stop()
 
     # No schema or docs pages: they would map every route for anyone who asks.
@@ -180,28 +198,16 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     )
     app.add_middleware(LimitBodies, limits=BODY_LIMITS)
     app.state.peerline = peerline
-    deps = GatewayDeps(
-        settings,
-        peerline.db,
-        peerline.clock,
-        peerline.inbox,
-        peerline.wake_outbox,
-        peerline.timings,
-    )
-    app.include_router(build_gateway_router(deps))
     console = ConsoleDeps.from_settings(
         settings, peerline.db, peerline.clock, peerline.wake_outbox, peerline.escalator.policy
     )
     peerline.case_listeners.append(lambda _case_id: console.notify())  # live queues
     fanout = live_fanout(peerline.db, console.live)
+    relays += [fanout] if fanout is not None else []
     app.state.fanout = fanout
     app.state.console = console
-    app.include_router(build_console_router(console))
-    if settings.sandbox:
-        sandbox = Sandbox.from_settings(settings)
-        app.state.sandbox = sandbox
-        app.include_router(build_sandbox_router(sandbox), prefix="/sandbox")
-
+    if settings.role != "work":
+        _serve(app, peerline, console)
     watched = Watched(
         settings,
         peerline.db,
@@ -214,11 +220,47 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     return app
 
 
+def _serve(app: FastAPI, peerline: Peerline, console: ConsoleDeps) -> None:
+    """The routes people and Twilio use: webhooks, the console, the sandbox carrier."""
+    settings = peerline.settings
+    deps = GatewayDeps(
+        settings,
+        peerline.db,
+        peerline.clock,
+        peerline.inbox,
+        peerline.wake_outbox,
+        peerline.timings,
+    )
+    app.include_router(build_gateway_router(deps))
+    app.include_router(build_console_router(console))
+    if settings.sandbox:
+        sandbox = Sandbox.from_settings(settings)
+        app.state.sandbox = sandbox
+        app.include_router(build_sandbox_router(sandbox), prefix="/sandbox")
+
+
+def work_wakeups(peerline: Peerline) -> PostgresFanout | None:
+    """With split roles on PostgreSQL, a `web` process's stored text or queued reply wakes
+    the `work` processes' loops at once (LISTEN/NOTIFY); otherwise they find it at their
+    next poll (`WORKER_POLL_SECONDS`)."""
+    role, db = peerline.settings.role, peerline.db
+    if role == "all" or not db.is_postgres:
+        return None
+    wake_here = peerline.wake_work if role == "work" else (lambda: None)
+    relay = PostgresFanout(_conninfo(db), wake_here, channel=WORK_CHANNEL)
+    if role == "web":
+        peerline.wake_elsewhere = relay.publish
+    return relay
+
+
 def live_fanout(db: Database, live: LiveQueue) -> PostgresFanout | None:
     """On PostgreSQL, every process's consoles hear of every change (console/fanout.py)."""
     if not db.is_postgres:
         return None
-    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    fanout = PostgresFanout(url, live.wake)
+    fanout = PostgresFanout(_conninfo(db), live.wake)
     live.relay = fanout.publish
     return fanout
+
+
+def _conninfo(db: Database) -> str:
+    return db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)

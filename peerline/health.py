@@ -1,11 +1,11 @@
 """`/healthz` and `/metrics`: is this process doing its work, and is the work keeping up?
 
 A process is unhealthy (503) when one of its work loops has died or stopped ticking, or when
-a backlog shared by every process is older than its threshold: a turn still pending, a text
-still unsent, a case nobody has claimed. The engine's reachability is reported, not judged:
-with the engine down the safety lane still screens and pages, and the pending turns' age
-turns the check red if it lasts. Both endpoints carry counts, ages and durations only: no
-phone number, no text, no name.
+a backlog shared by every process is older than its threshold: a text nobody has screened,
+a turn still pending, a text still unsent, a case nobody has claimed. The engine's
+reachability is reported, not judged: with the engine down the safety lane still screens
+and pages, and the pending turns' age turns the check red if it lasts. Both endpoints carry
+counts, ages and durations only: no phone number, no text, no name.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ class Watched:
 def backlog_ages(db: Database, now: datetime) -> dict[str, float | None]:
     """Seconds since the oldest item of each backlog arrived (None: nothing waiting)."""
     queries = {
+        "unscreened_text": select(func.min(Message.created_at)).where(
+            Message.direction == Direction.INBOUND, Message.screened_at.is_(None)
+        ),
         "pending_turn": select(func.min(Message.created_at)).where(
             Message.direction == Direction.INBOUND, Message.turn_status == TurnStatus.PENDING
         ),
@@ -79,6 +82,7 @@ def loop_states(watched: Watched, now: float) -> dict[str, dict[str, object]]:
 def check(watched: Watched) -> tuple[bool, dict[str, object]]:
     """The health report, and whether it is healthy."""
     limits = {
+        "unscreened_text": watched.settings.health_screen_backlog_seconds,
         "pending_turn": watched.settings.health_turn_backlog_seconds,
         "unsent_text": watched.settings.health_outbox_backlog_seconds,
         "unclaimed_case": watched.settings.health_case_backlog_seconds,
@@ -97,6 +101,7 @@ def check(watched: Watched) -> tuple[bool, dict[str, object]]:
     ok = all(b["ok"] for b in backlogs.values()) and all(s["ok"] for s in loops.values())
     report: dict[str, object] = {
         "ok": ok,
+        "role": watched.settings.role,  # web: its loops run in the `work` processes
         "loops_started": started,
         "loops": loops,
         "engine": _engine(watched.engine_replicas()),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -38,6 +39,13 @@ class Settings(BaseSettings):
 
     # --- records ---
     database_url: str = Field("sqlite:///var/peerline.db", description="SQLAlchemy URL")
+
+    # --- processes ---
+    role: Literal["all", "web", "work"] = Field(
+        "all",
+        description="all: one process does everything; web: webhooks and console only; "
+        "work: the work loops only (docs/deploy.md)",
+    )
 
     # --- web ---
     host: str = Field("127.0.0.1", description="address `peerline serve` binds to")
@@ -152,6 +160,9 @@ class Settings(BaseSettings):
     # --- health and retention ---
     health_loop_stale_seconds: float = Field(
         120.0, gt=0, description="/healthz: a work loop silent this long counts as dead"
+    )
+    health_screen_backlog_seconds: float = Field(
+        60.0, gt=0, description="/healthz: 503 when a text has waited unscreened this long"
     )
     health_turn_backlog_seconds: float = Field(
         300.0, gt=0, description="/healthz: 503 when a turn has waited longer than this"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -17,13 +18,23 @@ from records import migrate
 from records.settings import Settings
 
 
+class Role(StrEnum):
+    ALL = "all"
+    WEB = "web"
+    WORK = "work"
+
+
 def serve(
     with_engine: Annotated[
         bool, typer.Option(help="also start Rasa and the action server")
     ] = False,
+    role: Annotated[
+        Role | None,
+        typer.Option(help="all (default), web (webhooks, console) or work (the loops); ROLE"),
+    ] = None,
 ) -> None:
     """Run the gateway (and, with --with-engine, the Rasa engine) on loopback."""
-    settings = load_settings()
+    settings = load_settings(**({"role": role.value} if role else {}))
     logs.configure(settings.log_level)
     migrate.upgrade(settings.database_url)
     _run(settings, with_engine)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import track
 from rich.table import Table
 
 from bot.engine import RasaEngine, parse_intent
-from escalation import learned, measure
-from escalation.measure import Labelled, Scored
 from escalation.triage import EngineNlu
 from peerline.cli.common import console, load_settings
-from peerline.cli.plots import calibration_png
+
+if TYPE_CHECKING:
+    from escalation.measure import Labelled, Scored
+
+# The measuring modules (numpy, the learned layer, matplotlib) are imported where they are
+# used: every `peerline` command imports this file, and `peerline serve --role web` must not
+# carry the screen's encoder.
 
 
 def triage_file(
@@ -30,6 +34,8 @@ def triage_file(
 ) -> None:
     """Run the production safety decision on a CSV and, with labels, measure it: recall,
     false escalations, recall per kind of crisis, and a calibration plot in REPORTS."""
+    from escalation import measure
+
     items = _read_triage_csv(path)
     settings = load_settings()
     runs: list[tuple[str, EngineNlu | None]] = [("without the engine", None)]
@@ -55,6 +61,8 @@ def triage_file(
 
 
 def _read_triage_csv(path: Path) -> list[Labelled]:
+    from escalation.measure import Labelled, kind_of
+
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
@@ -68,7 +76,7 @@ def _read_triage_csv(path: Path) -> list[Labelled]:
         Labelled(
             r.get("text") or "",
             (r.get("label") or "").strip() or None,
-            measure.kind_of(r) if (r.get("label") or "").strip() else None,
+            kind_of(r) if (r.get("label") or "").strip() else None,
         )
         for r in rows
     ]
@@ -78,6 +86,8 @@ def _report(
     title: str, scored: list[Scored], show: bool, min_recall: float, max_false_rate: float
 ) -> bool:
     """Print decisions and figures; True when a threshold is missed."""
+    from escalation import measure
+
     result = measure.metrics(scored)
     shown = scored if show or result is None else [*result.misses, *result.false_escalations]
     table = Table("level", "escalate", "label", "reasons", "text", title=f"decisions {title}")
@@ -112,6 +122,9 @@ def _report(
 
 def _plot(source: Path, scored: list[Scored], reports: Path) -> None:
     """The learned layer's calibration on this file, as a PNG a coordinator can open."""
+    from escalation import learned, measure
+    from peerline.cli.plots import calibration_png
+
     bins = measure.calibration(scored)
     if not any(b.texts for b in bins):
         return

@@ -41,7 +41,12 @@ def test_healthy_app_reports_loops_engine_and_backlogs(
     assert set(health["loops"]) >= {"safety", "turns", "outbox", "outbox-safety", "timers"}
     assert all(loop["alive"] for loop in health["loops"].values())
     assert health["engine"]["reachable"] is False  # nothing listens on the test engine url
-    assert set(health["backlogs"]) == {"pending_turn", "unsent_text", "unclaimed_case"}
+    assert set(health["backlogs"]) == {
+        "unscreened_text",
+        "pending_turn",
+        "unsent_text",
+        "unclaimed_case",
+    }
 
 
 def test_each_engine_replica_is_reported(
@@ -89,6 +94,27 @@ def test_an_old_pending_turn_answers_503_and_shows_on_metrics(
     assert "peerline_webhook_ack_seconds_count 1.0" in metrics
     for page in (metrics, response.text):
         assert BODY not in page and SAM not in page and SAM[2:] not in page and "Sam" not in page
+
+
+def test_a_web_process_with_nobody_screening_turns_red(
+    app_factory: Callable[..., RunningApp], db: Database
+) -> None:
+    """ROLE=web runs no loops of its own; if no work process screens what it stores, its
+    check fails on the unscreened text's age rather than passing for want of loops."""
+    _enrol(db)
+    app = app_factory(role="web", health_screen_backlog_seconds=30)
+    _text(app, BODY)
+    health = httpx.get(f"{app.url}/healthz").json()
+    assert (health["ok"], health["role"], health["loops"]) == (True, "web", {})
+    with db.session() as session:
+        session.execute(
+            update(Message)
+            .where(Message.direction == Direction.INBOUND)
+            .values(created_at=app.peerline.clock.now() - timedelta(minutes=1))
+        )
+    response = httpx.get(f"{app.url}/healthz")
+    assert response.status_code == 503
+    assert response.json()["backlogs"]["unscreened_text"]["ok"] is False
 
 
 def test_metrics_times_turns_and_sends(

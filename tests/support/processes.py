@@ -23,10 +23,11 @@ def serve_processes(
     log_dir: Path,
     processes: list[subprocess.Popen[bytes]] | None = None,
     start_timeout: float = 60.0,
+    roles: list[str] | None = None,
 ) -> Iterator[list[str]]:
     """Start `count` app processes on `ports`, sharing `env`; yields their base URLs and
     stops them (SIGTERM, then SIGKILL) at the end. `processes`, if given, receives the
-    processes (a fault test kills one)."""
+    processes (a fault test kills one); `roles`, if given, is each process's `ROLE`."""
     processes = [] if processes is None else processes
     urls = [f"http://127.0.0.1:{port}" for port in ports[:count]]
     try:
@@ -35,8 +36,9 @@ def serve_processes(
                 **os.environ,
                 **env,
                 "PORT": str(port),
-                "PUBLIC_BASE_URL": url,
+                "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", url),  # a balancer's, if given
                 "PYTHONUNBUFFERED": "1",
+                **({"ROLE": roles[index]} if roles else {}),
             }
             log = (log_dir / f"app-{index}.log").open("wb")
             processes.append(
