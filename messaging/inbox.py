@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -142,28 +142,31 @@ def store_group(session: Session, group: list[Arrival], now: datetime) -> list[b
     query = select(Participant.phone, Participant.id).where(Participant.phone.in_(phones))
     people: dict[str, int] = {phone: pid for phone, pid in session.execute(query)}
     results: list[bool] = []
+    rows: list[dict[str, object]] = []
     for arrival, sid in zip(group, sids, strict=True):
         if sid in seen:
             log.info("inbound %s is a retry, already stored", arrival.sid)
             results.append(False)
             continue
         seen.add(sid)
-        session.add(
-            Message(
-                direction=Direction.INBOUND,
-                twilio_sid=sid,
-                phone=arrival.phone,
-                participant_id=people.get(arrival.phone),
-                body=arrival.body,
-                num_media=arrival.num_media,
-                status=MessageStatus.RECEIVED,
-                turn_status=TurnStatus.PENDING,
-                next_attempt_at=now,
-                created_at=now,
-            )
+        rows.append(
+            {
+                "direction": Direction.INBOUND,
+                "twilio_sid": sid,
+                "phone": arrival.phone,
+                "participant_id": people.get(arrival.phone),
+                "body": arrival.body,
+                "num_media": arrival.num_media,
+                "status": MessageStatus.RECEIVED,
+                "turn_status": TurnStatus.PENDING,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
         )
         results.append(True)
         log.info("inbound %s from %s stored", arrival.sid, mask(arrival.phone))
+    if rows:  # one multi-row INSERT: the ORM's unit of work cost a burst ~0.5 ms a text
+        session.execute(insert(Message), rows)
     new = [a for a, stored in zip(group, results, strict=True) if stored]
     texted = sorted({people[a.phone] for a in new if a.phone in people})
     if texted:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import math
 import secrets
@@ -29,7 +30,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 from rich.table import Table
 from twilio.request_validator import RequestValidator
@@ -41,6 +41,7 @@ from records.db import Database
 from records.models import Participant
 from records.participants import enrol
 from scripts.bench_growth import prefill
+from scripts.bench_http import Connection, form
 from scripts.bench_support import (
     AppProcess,
     ReplyWatcher,
@@ -58,6 +59,7 @@ ACCOUNT_SID, AUTH_TOKEN = "AC" + "8" * 32, "bench-engine-token-000000000000000"
 PROGRAM = "+12125550100"
 TEXTS = ("hi", "doing ok today", "thanks", "what is this program", "ok thank you")
 TURN_TIMEOUT = 60.0
+FORM = "application/x-www-form-urlencoded"
 console = Console(width=120)
 
 
@@ -89,60 +91,70 @@ class Peerline:
     watcher: ReplyWatcher
     worker: AppProcess | None = None  # split roles: the `work` process beside the `web` one
 
+    @property
+    def inbound_url(self) -> str:
+        return f"{self.url}/sms/inbound"
 
-async def _peerline_person(p: Peerline, client: httpx.AsyncClient, phone: str, n: int) -> Round:
+
+async def _peerline_person(p: Peerline, phone: str, n: int) -> Round:
     result = Round("peerline")
-    url = f"{p.url}/sms/inbound"
+    connection = Connection(p.url)
     validator = RequestValidator(AUTH_TOKEN)
     for turn in range(n):
         params = inbound_params(phone, TEXTS[turn % len(TEXTS)], to=PROGRAM)
-        signature = validator.compute_signature(url, params)
+        headers = {"X-Twilio-Signature": validator.compute_signature(p.inbound_url, params)}
+        body = form(params)
         replied = p.watcher.expect(params["MessageSid"])
         sent = time.time()
-        response = await client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+        answer = await connection.post("/sms/inbound", body, FORM, headers)
         result.acks.append(time.time() - sent)
-        if response.status_code != 200:
-            raise RuntimeError(f"webhook answered {response.status_code}")
+        if answer.status != 200:
+            raise RuntimeError(f"webhook answered {answer.status}")
         try:
             queued_at = await asyncio.wait_for(replied, TURN_TIMEOUT)
         except TimeoutError:
             result.missed += 1
             continue
         result.turns.append(max(queued_at - sent, 0.0))
+    await connection.close()
     return result
 
 
-async def _raw_person(engine: EngineProcesses, client: httpx.AsyncClient, i: int, n: int) -> Round:
+async def _raw_person(engine: EngineProcesses, i: int, n: int) -> Round:
     result = Round("raw")
-    url = f"{engine.url}/webhooks/rest/webhook"
+    connection = Connection(engine.url)
+    path = f"/webhooks/rest/webhook?token={engine.token}"
     for turn in range(n):
         payload = {"sender": f"bench-raw-{i}", "message": TEXTS[turn % len(TEXTS)]}
         sent = time.time()
         try:
-            response = await client.post(
-                url, json=payload, params={"token": engine.token}, timeout=TURN_TIMEOUT
+            answer = await asyncio.wait_for(
+                connection.post(path, json.dumps(payload).encode(), "application/json"),
+                TURN_TIMEOUT,
             )
-        except httpx.TimeoutException:
+        except TimeoutError:
             result.missed += 1
+            await connection.close()
             continue
         elapsed = time.time() - sent
-        if response.status_code != 200 or not response.json():
+        if answer.status != 200 or not json.loads(answer.body or b"[]"):
             result.missed += 1
             continue
         result.turns.append(elapsed)
+    await connection.close()
     return result
 
 
 async def _crowd(side: str, people: int, turns: int, p: Peerline, engine: EngineProcesses) -> Round:
-    limits = httpx.Limits(max_connections=people + 10, max_keepalive_connections=people + 10)
-    async with httpx.AsyncClient(timeout=TURN_TIMEOUT, limits=limits) as client:
-        started = time.monotonic()
-        if side == "peerline":
-            jobs = [_peerline_person(p, client, p.phones[i], turns) for i in range(people)]
-        else:
-            jobs = [_raw_person(engine, client, i, turns) for i in range(people)]
-        parts = await asyncio.gather(*jobs)
-        total = Round(side, wall=time.monotonic() - started)
+    """Every person at once, each on a keep-alive connection of the lean client
+    (scripts/bench_http.py), on both sides alike."""
+    started = time.monotonic()
+    if side == "peerline":
+        jobs = [_peerline_person(p, p.phones[i], turns) for i in range(people)]
+    else:
+        jobs = [_raw_person(engine, i, turns) for i in range(people)]
+    parts = await asyncio.gather(*jobs)
+    total = Round(side, wall=time.monotonic() - started)
     for part in parts:
         total.acks += part.acks
         total.turns += part.turns

@@ -29,6 +29,7 @@ def rasa(
     argv = processes.rasa_argv(processes.endpoints())
     os.chdir(REPO_ROOT)
     os.umask(0o077)
+    os.nice(settings.engine_nice)  # kept across exec (README: ENGINE_NICE)
     os.execve(argv[0], argv, engine_env(settings.rasa_token))
 
 
@@ -39,4 +40,5 @@ def actions() -> None:
     argv = engine_processes(settings).actions_argv()
     os.chdir(REPO_ROOT)
     os.umask(0o077)
+    os.nice(settings.engine_nice)
     os.execve(argv[0], argv, engine_env(settings.rasa_token))

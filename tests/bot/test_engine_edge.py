@@ -1,6 +1,6 @@
 """The engine's edge, attacked: its REST channel asks for the token, the token is in no
-process's command line, its files are the service user's alone, it listens on loopback
-only, and every install has its own token."""
+process's command line, its files are the service user's alone, it runs below the app's CPU
+priority, it listens on loopback only, and every install has its own token."""
 
 from __future__ import annotations
 
@@ -48,6 +48,16 @@ def test_the_token_is_in_no_command_line(engine: EngineProcesses) -> None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
         assert engine.token.encode() not in cmdline
     assert b"--auth-token" not in cmdline
+
+
+@pytest.mark.engine
+def test_the_engine_yields_the_cpu_to_webhooks_and_the_safety_lane(
+    engine: EngineProcesses,
+) -> None:
+    """Rasa and the action server run at ENGINE_NICE (10) above the app's priority, so a
+    busy engine does not make Twilio's acknowledgement or a crisis screen wait for it."""
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in engine.pids] == [own + 10] * 2
 
 
 @pytest.mark.engine

@@ -15,10 +15,19 @@ FIGURES = ("webhook ack p50 / p99", "turn p50 / p99", "throughput", "gateway RSS
 
 
 @pytest.mark.engine
+@pytest.mark.parametrize(
+    "split", [False, pytest.param(True, marks=pytest.mark.postgres, id="split-postgres")]
+)
 def test_side_by_side_runs_and_prints_every_figure(
-    engine: EngineProcesses, capsys: pytest.CaptureFixture[str]
+    engine: EngineProcesses,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+    split: bool,
 ) -> None:
-    results = bench_engine.run(engine, people=10, turns=2)
+    """One process on SQLite (the embedded default), and split roles on PostgreSQL."""
+    if split:
+        request.getfixturevalue("postgres_admin")  # skips, and says why, without PostgreSQL
+    results = bench_engine.run(engine, people=10, turns=2, postgres=split, split=split)
     figures = bench_engine.report(results, people=10)
     printed = capsys.readouterr().out
     assert [r.side for r in results] == ["peerline", "raw", "raw", "peerline", "server"]
@@ -29,3 +38,5 @@ def test_side_by_side_runs_and_prints_every_figure(
     for name, value in figures.items():
         assert not math.isnan(value), f"{name} was not measured"
     assert figures["rss_mb"] > 0
+    assert (figures["worker_rss_mb"] > 0) == split
+    assert ("work process RSS" in printed) == split
