@@ -198,11 +198,25 @@ def _svm(raw: dict[str, Any], arrays: Any, name: str) -> Svm:
     )
 
 
+def one_blas_thread() -> None:
+    """Run numpy's BLAS on one thread in this process from now on.
+
+    Reading one text is a few small matrix products. With a BLAS thread per core, OpenBLAS's
+    idle workers spin after each one: a text cost 32 ms of CPU instead of 7 (measured), and
+    on a shared host that CPU is taken from the engine and the webhooks. Training (many
+    texts at once) does not load the model this way and keeps every thread.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 @cache
 def load(path: Path = MODEL_PATH) -> Model | None:
     """Read the model once (settings and small arrays in JSON, support vectors beside it in
     .npz); None when either is missing or malformed (the layer then abstains)."""
     try:
+        one_blas_thread()
         raw = json.loads(path.read_text(encoding="utf-8"))
         kind = raw["kind_model"]
         if tuple(kind["classes"]) != KINDS:
