@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from escalation import triage
 from escalation.escalate import Escalator, Signal
+from escalation.late_engine import LateEngine
 from escalation.screen import Decision, Level, ScreenContext
 from messaging import compliance
 from messaging.outbox import is_opted_out
@@ -64,12 +66,14 @@ class SafetyLane:
         clock: Clock,
         engine_nlu: triage.EngineNlu | None = None,
         max_chars: int = 1600,
+        engine_budget: float = 2.0,
     ) -> None:
         self.db = db
         self.escalator = escalator
         self.clock = clock
         self.max_chars = max_chars
         self._nlu = engine_nlu
+        self.late_engine = LateEngine(engine_budget)  # a saturated engine is not asked
         self._opinions = ThreadPoolExecutor(max_workers=2, thread_name_prefix="second-opinion")
         self._waiting = threading.BoundedSemaphore(SECOND_OPINION_BACKLOG)
         self.on_screened: Callable[[], None] = lambda: None  # wakes the conversation lane
@@ -218,7 +222,7 @@ class SafetyLane:
     # --- the engine's second opinion -----------------------------------------------------
 
     def _ask_engine(self, arrival: Arrival, decision: Decision) -> None:
-        if self._nlu is None or not arrival.body.strip():
+        if self._nlu is None or not arrival.body.strip() or not self.late_engine.may_ask():
             return
         if not self._waiting.acquire(blocking=False):
             log.warning("screen: engine second opinion skipped for text %d (backlog)", arrival.id)
@@ -234,7 +238,9 @@ class SafetyLane:
         try:
             assert self._nlu is not None
             text = arrival.body[: self.max_chars]
+            asked = time.monotonic()
             nlu = self._nlu(text)
+            self.late_engine.answered(time.monotonic() - asked)
             if nlu is None:
                 return
             context = ScreenContext(arrival.last_question, nlu[0], nlu[1])

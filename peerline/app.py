@@ -69,6 +69,7 @@ class Peerline:
             self.clock,
             engine_nlu=nlu_within(self.engine, settings.safety_engine_budget_seconds),
             max_chars=settings.max_inbound_chars,
+            engine_budget=settings.safety_engine_budget_seconds,
         )
         self.turns = TurnProcessor(self.db, self.engine, settings, self.clock, self.escalator)
         self.outbox = OutboxSender(self.db, build_twilio_client(settings), settings, self.clock)

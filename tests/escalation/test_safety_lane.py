@@ -116,6 +116,30 @@ def test_engine_hung_others_waiting_a_crisis_still_reaches_a_human(
     assert set(routine) == {TurnStatus.PENDING}, "the engine is still hung for everyone else"
 
 
+def test_a_hung_engine_is_not_asked_for_second_opinions_it_cannot_give_in_time(
+    app_factory: Callable[..., RunningApp], db: Database, sandbox: Sandbox, hung: HungServer
+) -> None:
+    """A saturated engine still does the work of an answer that arrives too late to count:
+    after two late answers in a row the lane stops asking for a while, and a crisis still
+    reaches a human on the engine-free screen."""
+    phones = enrol_people(db, 9)
+    add_peer(db)
+    app = app_factory(
+        rasa_url=hung.url, rasa_timeout_seconds=SLOW_ENGINE, safety_engine_budget_seconds=0.3
+    )
+    late = app.peerline.lane.late_engine
+    for phone in phones[:2]:
+        text(app, phone, "hey just checking in, kind of a long day")
+    wait_for(lambda: app.peerline.lane.opinions_pending == 0, timeout=SECONDS, what="two asks")
+    for phone in phones[2:8]:
+        text(app, phone, "doing alright, the usual")
+    wait_for(lambda: late.skipped >= 6, timeout=SECONDS, what="the next six not asked")
+    text(app, phones[8], EMERGENCY)
+    case = crisis_reaches_a_human(db, sandbox, phones[8])
+    assert case.level == CaseLevel.EMERGENCY
+    assert late.skipped >= 6
+
+
 def test_engine_down_and_an_earlier_text_pending_the_crisis_is_not_behind_it(
     app_factory: Callable[..., RunningApp], db: Database, sandbox: Sandbox
 ) -> None:
