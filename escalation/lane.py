@@ -35,6 +35,7 @@ from escalation.escalate import Escalator, Signal
 from escalation.late_engine import LateEngine
 from escalation.screen import Decision, Level, ScreenContext
 from messaging import compliance
+from messaging.inbox import record_engagement
 from messaging.outbox import is_opted_out
 from records.clock import Clock
 from records.db import Database
@@ -56,6 +57,7 @@ class Arrival:
     participant_id: int | None
     body: str
     last_question: str | None
+    arrived_at: datetime
 
 
 class SafetyLane:
@@ -117,6 +119,7 @@ class SafetyLane:
                 self._settle(arrival, decision, now)
         self._mark_quiet(quiet, now)
         self.on_screened()
+        self._engagement(arrivals)
         for arrival, decision in decided:
             if decision.level < Level.EMERGENCY:
                 self._ask_engine(arrival, decision)
@@ -131,6 +134,7 @@ class SafetyLane:
                 Message.body,
                 Participant.awaiting_answer,
                 Participant.awaiting_since,
+                Message.created_at,
             )
             .outerjoin(Participant, Participant.id == Message.participant_id)
             .where(Message.direction == Direction.INBOUND, Message.screened_at.is_(None))
@@ -141,7 +145,14 @@ class SafetyLane:
         with self.db.session() as session:
             rows = session.execute(query).all()
         return [
-            Arrival(r.id, r.phone, r.participant_id, r.body or "", triage.awaiting(r[4], r[5], now))
+            Arrival(
+                r.id,
+                r.phone,
+                r.participant_id,
+                r.body or "",
+                triage.awaiting(r[4], r[5], now),
+                r.created_at,
+            )
             for r in rows
         ]
 
@@ -218,6 +229,22 @@ class SafetyLane:
                 .values(screened_at=now, risk_level=None)
                 .execution_options(synchronize_session=False)
             )
+
+    def _engagement(self, arrivals: list[Arrival]) -> None:
+        """When each person last texted, for the coordinators; after the screen, never in
+        its way. Derived data: a failure here is logged, and the next text records it."""
+        by_time: dict[datetime, set[int]] = {}
+        for a in arrivals:
+            if a.participant_id is not None:
+                by_time.setdefault(a.arrived_at, set()).add(a.participant_id)
+        if not by_time:
+            return
+        try:
+            with self.db.session() as session:
+                for at, people in sorted(by_time.items()):
+                    record_engagement(session, sorted(people), at)
+        except Exception as exc:
+            log.warning("screen: engagement not recorded (%s)", type(exc).__name__)
 
     # --- the engine's second opinion -----------------------------------------------------
 

@@ -167,16 +167,14 @@ def store_group(session: Session, group: list[Arrival], now: datetime) -> list[b
         log.info("inbound %s from %s stored", arrival.sid, mask(arrival.phone))
     if rows:  # one multi-row INSERT: the ORM's unit of work cost a burst ~0.5 ms a text
         session.execute(insert(Message), rows)
-    new = [a for a, stored in zip(group, results, strict=True) if stored]
-    texted = sorted({people[a.phone] for a in new if a.phone in people})
-    if texted:
-        _engagement(session, texted, now)
     return results
 
 
-def _engagement(session: Session, participant_ids: list[int], now: datetime) -> None:
-    """Engagement, kept as texts arrive for the coordinators' pages: when each person last
-    texted, and which outreach of the last day they answered."""
+def record_engagement(session: Session, participant_ids: list[int], now: datetime) -> None:
+    """Engagement for the coordinators' pages: when each person last texted (`now`, the
+    time their text arrived), and which outreach of the day before it answered. The safety
+    lane records it as it screens, so the webhook's transaction, which Twilio waits for,
+    holds one INSERT and nothing else."""
     session.execute(
         update(Participant)
         .where(Participant.id.in_(participant_ids))
