@@ -56,7 +56,8 @@ class Peerline:
 
     def __post_init__(self) -> None:
         settings, poll = self.settings, self.settings.worker_poll_seconds
-        self.db = Database(settings.database_url)
+        # A connection for each turn worker, and ten for the other loops and the web routes.
+        self.db = Database(settings.database_url, pool_size=settings.turn_workers + 10)
         self.engine = RasaEngine(
             settings.rasa_replicas, settings.rasa_token, settings.rasa_timeout_seconds
         )

@@ -30,9 +30,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+DEFAULT_POOL = 10
+
+
+def make_engine(url: str, pool_size: int = DEFAULT_POOL) -> Engine:
     """An engine whose errors never carry bound parameters: they are phone numbers and
-    message bodies, and error text ends up in logs."""
+    message bodies, and error text ends up in logs. `pool_size` connections stay open (a
+    work process needs one per turn worker: a turn keeps its row locked while the engine
+    thinks), and up to ten more are opened for bursts."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -42,19 +47,21 @@ def make_engine(url: str) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 10},
             hide_parameters=True,
+            pool_size=pool_size,
+            max_overflow=10,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10, hide_parameters=True
     )
 
 
 class Database:
     """Owns the engine and hands out short-lived sessions."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, pool_size: int = DEFAULT_POOL) -> None:
+        self.engine = make_engine(url, pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -69,6 +69,7 @@ class Round:
 
     side: str
     acks: list[float] = field(default_factory=list)
+    later_acks: list[float] = field(default_factory=list)  # after each person's first text
     turns: list[float] = field(default_factory=list)
     missed: int = 0
     wall: float = 0.0
@@ -108,6 +109,8 @@ async def _peerline_person(p: Peerline, phone: str, n: int) -> Round:
         sent = time.time()
         answer = await connection.post("/sms/inbound", body, FORM, headers)
         result.acks.append(time.time() - sent)
+        if turn:
+            result.later_acks.append(result.acks[-1])
         if answer.status != 200:
             raise RuntimeError(f"webhook answered {answer.status}")
         try:
@@ -157,6 +160,7 @@ async def _crowd(side: str, people: int, turns: int, p: Peerline, engine: Engine
     total = Round(side, wall=time.monotonic() - started)
     for part in parts:
         total.acks += part.acks
+        total.later_acks += part.later_acks
         total.turns += part.turns
         total.missed += part.missed
     if side == "peerline":
@@ -293,6 +297,7 @@ def figures(results: list[Round]) -> dict[str, float]:
     return {
         "ack_p50_ms": percentile(acks, 50) * 1000,
         "ack_p99_ms": percentile(acks, 99) * 1000,
+        "later_ack_p99_ms": percentile([a for r in ours for a in r.later_acks], 99) * 1000,
         "server_ack_p50_ms": server[0] * 1000,
         "server_ack_p99_ms": server[1] * 1000,
         "turn_p50_s": percentile(turns, 50),
@@ -336,6 +341,12 @@ def report(results: list[Round], people: int) -> dict[str, float]:
         mark("ack_p99_ms", f"{f['ack_p50_ms']:.1f} / {f['ack_p99_ms']:.1f} ms"),
         "-",
         "p99 <= 20 ms",
+    )
+    table.add_row(
+        "  p99 after each person's first text",
+        f"{f['later_ack_p99_ms']:.1f} ms",
+        "-",
+        "without the round's opening burst of 100 new connections",
     )
     table.add_row(
         "  in the app (/metrics, bucket bound)",

@@ -249,6 +249,9 @@ def run(people: int, texts: int, logs: Path, timeout: float = 1800.0) -> Report:
             "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
             "REPAGE_EMERGENCY_MINUTES": "600",
             "WORKER_POLL_SECONDS": "0.2",
+            # Two processes of 16 (not the default 32) keep the turns' held connections, the
+            # loops' and the two replicas' tracker stores under PostgreSQL's 100.
+            "TURN_WORKERS": "16",
             "SEND_RATE_PER_SECOND": "100",
             "OUTREACH_CHECKIN_DAYS": "",
             "LOG_LEVEL": "WARNING",
