@@ -36,7 +36,7 @@ bench: train
 	@.venv/bin/python scripts/bench_outreach.py
 	@.venv/bin/pytest tests/messaging/test_fuzz.py -q --hypothesis-profile=long
 	@.venv/bin/python -m scripts.bench_scale
-	@.venv/bin/python -m scripts.bench_engine
+	@.venv/bin/python -m scripts.bench_engine --postgres --split
 
 lint: setup
 	@.venv/bin/ruff check .

@@ -8,7 +8,7 @@ running one at RASA_URL with RASA_TOKEN when --running is given, and asks its NL
 top intent of every labelled text in the tuning sets: data/safety/{labelled,blind_a,
 blind_c}.csv and data/safety/train_*.csv. Texts the NLU was trained on (data/nlu) are
 dropped, so confidence is measured on text the engine never saw. The held-out sets
-(blind_b, blind_d, blind_e, blind_f) and data/safety/calm_check.csv are never read.
+(blind_b, blind_d, blind_e, blind_f, blind_g) and data/safety/calm_check.csv are never read.
 
 For each risk intent, the engine's reading is right when the text is labelled escalate
 (for an urgent raise) or labelled an emergency (for an emergency raise). The threshold is
@@ -41,7 +41,14 @@ from peerline.engine_process import EngineProcesses, current_model  # noqa: E402
 
 SAFETY = ROOT / "data" / "safety"
 TUNING_FILES = ("labelled.csv", "blind_a.csv", "blind_c.csv")
-NEVER_READ = ("blind_b.csv", "blind_d.csv", "blind_e.csv", "blind_f.csv", "calm_check.csv")
+NEVER_READ = (
+    "blind_b.csv",
+    "blind_d.csv",
+    "blind_e.csv",
+    "blind_f.csv",
+    "blind_g.csv",
+    "calm_check.csv",
+)
 TARGET = 0.95  # of the engine's raises from the threshold up, at least this many are right
 MIN_TEXTS = 10  # a cut is judged only with at least this many readings above it
 _EXAMPLE = re.compile(r"^\s+- (.*\S)\s*$")
