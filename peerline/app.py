@@ -180,7 +180,6 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     console, sandbox, health) and `work` only works (the loops, with health and metrics)."""
     peerline = Peerline(settings, clock or SystemClock())
     works = run_loops and settings.role != "web"
-    relays = [relay for relay in (work_wakeups(peerline),) if relay is not None]
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -205,7 +204,7 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
     )
     peerline.case_listeners.append(lambda _case_id: console.notify())  # live queues
     fanout = live_fanout(peerline.db, console.live)
-    relays += [fanout] if fanout is not None else []
+    relays = [relay for relay in (work_wakeups(peerline), fanout) if relay is not None]
     app.state.fanout = fanout
     app.state.console = console
     if settings.role != "work":

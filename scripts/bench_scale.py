@@ -43,13 +43,12 @@ from records.models import (
     Message,
     MessageKind,
     MessageStatus,
-    StaffRole,
-    StaffUser,
     TurnStatus,
 )
 from records.participants import enrol
 from scripts.bench_support import free_port, postgres_database
 from tests.support.processes import serve_processes
+from tests.support.records import peers_on_shift
 from tests.support.servers import serve_in_thread
 from tests.support.twilio import inbound_params, signed_post
 
@@ -136,16 +135,7 @@ def _seed(db: Database, phones: list[str]) -> None:
     with db.session() as session:
         for i, phone in enumerate(phones):
             enrol(session, phone=phone, alias=f"P{i}", timezone="UTC", consented_at=None)
-        for i, phone in enumerate(PEERS):
-            session.add(
-                StaffUser(
-                    email=f"peer{i}@peers.example",
-                    display_name=f"Peer {i}",
-                    role=StaffRole.PEER,
-                    phone=phone,
-                    on_shift=True,
-                )
-            )
+        session.add_all(peers_on_shift(PEERS))
 
 
 class Traffic:

@@ -38,17 +38,11 @@ from escalation.screen.engine_trust import THRESHOLDS_PATH, precise_from  # noqa
 from escalation.screen.lexicon import Level  # noqa: E402
 from escalation.screen.patterns import ENGINE_INTENTS  # noqa: E402
 from peerline.engine_process import EngineProcesses, current_model  # noqa: E402
+from scripts.train_screen_model import HELD_OUT  # noqa: E402
 
 SAFETY = ROOT / "data" / "safety"
 TUNING_FILES = ("labelled.csv", "blind_a.csv", "blind_c.csv")
-NEVER_READ = (
-    "blind_b.csv",
-    "blind_d.csv",
-    "blind_e.csv",
-    "blind_f.csv",
-    "blind_g.csv",
-    "calm_check.csv",
-)
+NEVER_READ = (*HELD_OUT, "calm_check.csv")
 TARGET = 0.95  # of the engine's raises from the threshold up, at least this many are right
 MIN_TEXTS = 10  # a cut is judged only with at least this many readings above it
 _EXAMPLE = re.compile(r"^\s+- (.*\S)\s*$")

@@ -27,6 +27,16 @@ def _text(app: RunningApp, body: str) -> None:
     assert response.status_code == 200
 
 
+def _age_texts(app: RunningApp, db: Database, by: timedelta) -> None:
+    """Make every arrived text look `by` older, as if it had waited that long."""
+    with db.session() as session:
+        session.execute(
+            update(Message)
+            .where(Message.direction == Direction.INBOUND)
+            .values(created_at=app.peerline.clock.now() - by)
+        )
+
+
 def _enrol(db: Database) -> None:
     with db.session() as session:
         enrol(session, phone=SAM, alias="Sam", timezone="UTC", consented_at=None)
@@ -79,12 +89,7 @@ def test_an_old_pending_turn_answers_503_and_shows_on_metrics(
     app = app_factory(health_turn_backlog_seconds=60)
     _text(app, BODY)
     assert httpx.get(f"{app.url}/healthz").status_code == 200
-    with db.session() as session:
-        session.execute(
-            update(Message)
-            .where(Message.direction == Direction.INBOUND)
-            .values(created_at=app.peerline.clock.now() - timedelta(minutes=5))
-        )
+    _age_texts(app, db, timedelta(minutes=5))
     response = httpx.get(f"{app.url}/healthz")
     assert response.status_code == 503
     assert response.json()["backlogs"]["pending_turn"]["oldest_age_s"] >= 299
@@ -106,12 +111,7 @@ def test_a_web_process_with_nobody_screening_turns_red(
     _text(app, BODY)
     health = httpx.get(f"{app.url}/healthz").json()
     assert (health["ok"], health["role"], health["loops"]) == (True, "web", {})
-    with db.session() as session:
-        session.execute(
-            update(Message)
-            .where(Message.direction == Direction.INBOUND)
-            .values(created_at=app.peerline.clock.now() - timedelta(minutes=1))
-        )
+    _age_texts(app, db, timedelta(minutes=1))
     response = httpx.get(f"{app.url}/healthz")
     assert response.status_code == 503
     assert response.json()["backlogs"]["unscreened_text"]["ok"] is False

@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 
 from records import migrate
 from records.db import Database
-from records.models import Case, Message, MessageKind, StaffRole, StaffUser
+from records.models import Case, Message, MessageKind
 from records.participants import enrol
 from tests.conftest import SandboxServer, free_port
 from tests.peerline.test_two_processes import PEERS, app_env
 from tests.support.processes import serve_processes
+from tests.support.records import peers_on_shift
 from tests.support.twilio import inbound_params, signed_post
 from tests.support.waiting import wait_for
 
@@ -34,18 +35,17 @@ def _prepare(url: str) -> Database:
     migrate.upgrade(url)
     db = Database(url)
     with db.session() as session:
-        for i, phone in enumerate(PEERS):
-            session.add(
-                StaffUser(
-                    email=f"peer{i}@peers.example",
-                    display_name=f"Peer {i}",
-                    role=StaffRole.PEER,
-                    phone=phone,
-                    on_shift=True,
-                )
-            )
+        session.add_all(peers_on_shift(PEERS))
         enrol(session, phone=PERSON, alias="Split", timezone="UTC", consented_at=None)
     return db
+
+
+def _reaches_a_human(sandbox_server: SandboxServer, timeout: float) -> None:
+    wait_for(
+        lambda: {m.to for m in sandbox_server.sandbox.messages} >= {PERSON, *PEERS},
+        timeout=timeout,
+        what="the safety reply and both pages at the carrier",
+    )
 
 
 def _maps(pid: int) -> str:
@@ -80,11 +80,7 @@ def test_a_crisis_posted_to_the_web_process_is_handled_by_the_work_process_at_on
             params = inbound_params(PERSON, "took way too many pills, everything is spinning")
             response = signed_post(web, "/sms/inbound", params, env["TWILIO_AUTH_TOKEN"])
             assert response.status_code == 200
-            wait_for(
-                lambda: {m.to for m in sandbox_server.sandbox.messages} >= {PERSON, *PEERS},
-                timeout=15,
-                what="the safety reply and both pages at the carrier",
-            )
+            _reaches_a_human(sandbox_server, timeout=15)
             waited = time.monotonic() - posted
             assert waited < float(LONG_POLL) / 2, f"took {waited:.1f}s: the work process slept"
             assert "numpy" not in _maps(processes[0].pid), "the web process loaded the encoder"
@@ -114,10 +110,6 @@ def test_split_roles_on_sqlite_find_the_text_at_the_next_poll(
             params = inbound_params(PERSON, "my roommate is blue and wont wake up")
             response = signed_post(web, "/sms/inbound", params, env["TWILIO_AUTH_TOKEN"])
             assert response.status_code == 200
-            wait_for(
-                lambda: {m.to for m in sandbox_server.sandbox.messages} >= {PERSON, *PEERS},
-                timeout=20,
-                what="the safety reply and both pages at the carrier",
-            )
+            _reaches_a_human(sandbox_server, timeout=20)
     finally:
         db.dispose()

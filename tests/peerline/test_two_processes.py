@@ -22,12 +22,11 @@ from records.models import (
     Message,
     MessageKind,
     Participant,
-    StaffRole,
-    StaffUser,
 )
 from records.participants import enrol
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PROGRAM_NUMBER, SandboxServer, free_port
 from tests.support.processes import serve_processes
+from tests.support.records import peers_on_shift
 from tests.support.twilio import inbound_params, signed_post
 from tests.support.waiting import wait_for
 
@@ -42,16 +41,7 @@ def pg(postgres_url: str) -> Iterator[Database]:
     migrate.upgrade(postgres_url)
     database = Database(postgres_url)
     with database.session() as session:
-        for i, phone in enumerate(PEERS):
-            session.add(
-                StaffUser(
-                    email=f"peer{i}@peers.example",
-                    display_name=f"Peer {i}",
-                    role=StaffRole.PEER,
-                    phone=phone,
-                    on_shift=True,
-                )
-            )
+        session.add_all(peers_on_shift(PEERS))
     yield database
     database.dispose()
 

@@ -35,6 +35,20 @@ def rae_the_peer(phone: str, on_shift: bool = True) -> StaffUser:
     )
 
 
+def peers_on_shift(phones: tuple[str, ...] | list[str]) -> list[StaffUser]:
+    """Numbered synthetic peers on shift, one per phone (for tests with several peers)."""
+    return [
+        StaffUser(
+            email=f"peer{i}@peers.example",
+            display_name=f"Peer {i}",
+            role=StaffRole.PEER,
+            phone=phone,
+            on_shift=True,
+        )
+        for i, phone in enumerate(phones)
+    ]
+
+
 def add_peer(db: Database, phone: str, on_shift: bool = True) -> None:
     with db.session() as session:
         session.add(rae_the_peer(phone, on_shift))
