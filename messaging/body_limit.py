@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("peerline.security")
@@ -74,6 +75,27 @@ class LimitBodies:
         except TooLarge:
             if not started:
                 await _refuse(scope, send, f"over {limit} bytes while streaming")
+
+
+async def read_within(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None once it is (or says it will be) over `limit`: nothing past
+    the limit is read. For pure-ASGI handlers in front of `LimitBodies`."""
+    declared = _content_length(scope)
+    if declared is not None and declared > limit:
+        return None
+    chunks: list[bytes] = []
+    total, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect  # nobody to answer
+        chunk = message.get("body", b"")
+        total += len(chunk)
+        if total > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from messaging.body_limit import read_within
 from messaging.inbox import Arrival, Inbox
 from messaging.outbox import apply_status_callback
 from messaging.webhooks import (
@@ -37,6 +39,8 @@ from records.timings import Timings
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("peerline.security")
+EMPTY_TWIML_BYTES = EMPTY_TWIML.encode()
+Params = dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -49,79 +53,109 @@ class GatewayDeps:
     timings: Timings
 
 
-def twiml() -> Response:
-    return Response(EMPTY_TWIML, media_type="application/xml")
+class TwilioWebhooks:
+    """Pure ASGI, in front of the app: Twilio's two webhooks skip the framework's routing,
+    dependency solving and request objects, which were a third of each acknowledgement's
+    CPU in a burst (docs/deploy.md). Everything else goes on to the app."""
 
+    def __init__(self, app: ASGIApp, deps: GatewayDeps) -> None:
+        self.app = app
+        self.deps = deps
+        self.handlers = {"/sms/inbound": self.inbound, "/sms/status": self.status}
 
-def build_gateway_router(deps: GatewayDeps) -> APIRouter:
-    router = APIRouter(prefix="/sms", tags=["twilio webhooks"])
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = self.handlers.get(scope["path"]) if scope["type"] == "http" else None
+        if handler is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            await answer(send, 405, b"Method Not Allowed", (b"allow", b"POST"))
+            return
+        try:
+            params = await self.signed_params(scope, receive, send)
+        except ClientDisconnect:
+            return
+        if params is not None:
+            await handler(params, send)
 
-    async def signed_params(request: Request) -> dict[str, str] | Response:
-        raw = await request.body()
-        if len(raw) > MAX_WEBHOOK_BYTES:
-            security_log.warning("webhook %s rejected: %d bytes", request.url.path, len(raw))
-            return Response("Request body too large", status_code=413)
+    async def signed_params(self, scope: Scope, receive: Receive, send: Send) -> Params | None:
+        """The form Twilio signed, or None once a refusal has been sent."""
+        path = scope["path"]
+        raw = await read_within(scope, receive, MAX_WEBHOOK_BYTES)
+        if raw is None:
+            security_log.warning("webhook %s rejected: over %d bytes", path, MAX_WEBHOOK_BYTES)
+            await answer(send, 413, b"Request body too large", (b"connection", b"close"))
+            return None
         params = parse_form(raw)
-        url = signed_url(deps.settings.public_base_url, request.url.path, request.url.query)
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not is_signed_by_twilio(deps.settings.auth_token, url, params, signature):
-            client = request.client.host if request.client else "?"
-            security_log.warning(
-                "webhook %s rejected: %s signature from %s",
-                request.url.path,
-                "bad" if signature else "missing",
-                client,
-            )
-            return Response("Invalid Twilio signature", status_code=403)
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = signed_url(self.deps.settings.public_base_url, path, query)
+        signature = header(scope, b"x-twilio-signature")
+        if not is_signed_by_twilio(self.deps.settings.auth_token, url, params, signature):
+            client = scope.get("client") or ("?",)
+            why = "bad" if signature else "missing"
+            security_log.warning("webhook %s rejected: %s signature from %s", path, why, client[0])
+            await answer(send, 403, b"Invalid Twilio signature")
+            return None
         return params
 
-    @router.post("/inbound")
-    async def inbound(request: Request) -> Response:
+    async def inbound(self, params: Params, send: Send) -> None:
         started = time.perf_counter()
-        params = await signed_params(request)
-        if isinstance(params, Response):
-            return params
         sid = storable(params.get("MessageSid") or params.get("SmsSid") or "")[:64]
         sender = storable(params.get("From", "")).strip()
         if not sid or not sender:
             log.warning("inbound webhook without MessageSid or From: 400")
-            return Response("MessageSid and From are required", status_code=400)
+            await answer(send, 400, b"MessageSid and From are required")
+            return
         arrival = Arrival(
             sid,
-            _phone(sender, deps),
+            _phone(sender, self.deps),
             storable(params.get("Body", "")),
             _int(params.get("NumMedia")),
         )
         try:  # committed before the 200
-            await asyncio.wrap_future(deps.inbox.submit(arrival))
+            await asyncio.wrap_future(self.deps.inbox.submit(arrival))
         except SQLAlchemyError as exc:
-            return not_stored("inbound", sid, exc)
-        deps.timings.ack.observe(time.perf_counter() - started)
-        return twiml()
+            await not_stored(send, "inbound", sid, exc)
+            return
+        self.deps.timings.ack.observe(time.perf_counter() - started)
+        await answer(send, 200, EMPTY_TWIML_BYTES, (b"content-type", b"application/xml"))
 
-    @router.post("/status")
-    async def status(request: Request) -> Response:
-        params = await signed_params(request)
-        if isinstance(params, Response):
-            return params
+    async def status(self, params: Params, send: Send) -> None:
         sid, state = storable(params.get("MessageSid", ""))[:64], params.get("MessageStatus")
         if not sid or not state:
-            return Response("MessageSid and MessageStatus are required", status_code=400)
+            await answer(send, 400, b"MessageSid and MessageStatus are required")
+            return
         try:
-            await run_in_threadpool(store_status, deps, sid, state, params.get("ErrorCode"))
+            await run_in_threadpool(store_status, self.deps, sid, state, params.get("ErrorCode"))
         except SQLAlchemyError as exc:
-            return not_stored("status", sid, exc)
-        return Response(status_code=204)
+            await not_stored(send, "status", sid, exc)
+            return
+        await answer(send, 204, b"")
 
-    return router
+
+async def answer(send: Send, status: int, body: bytes, *headers: tuple[bytes, bytes]) -> None:
+    """A complete response; plain text unless a header says otherwise."""
+    fields = dict(headers)
+    if body:
+        fields.setdefault(b"content-type", b"text/plain; charset=utf-8")
+        fields[b"content-length"] = str(len(body)).encode()
+    await send({"type": "http.response.start", "status": status, "headers": list(fields.items())})
+    await send({"type": "http.response.body", "body": body})
 
 
-def not_stored(what: str, sid: str, exc: SQLAlchemyError) -> Response:
+def header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+async def not_stored(send: Send, what: str, sid: str, exc: SQLAlchemyError) -> None:
     """The database failed: Twilio gets a 503 (and retries or alerts), the log gets the sid
     and the error's class only. No traceback: a database error quotes what it was storing,
     and that is a phone number and a text."""
     log.error("%s %s not stored: database error %s", what, sid[:64], type(exc).__name__)
-    return Response("Not stored, try again", status_code=503)
+    await answer(send, 503, b"Not stored, try again")
 
 
 def store_status(deps: GatewayDeps, sid: str, state: str, error_code: str | None) -> None:

@@ -18,7 +18,7 @@ from console.routes import body_limits as console_body_limits
 from escalation.escalate import Escalator, policy_from
 from escalation.lane import SafetyLane
 from messaging.body_limit import BodyLimit, LimitBodies
-from messaging.gateway import GatewayDeps, build_gateway_router
+from messaging.gateway import GatewayDeps, TwilioWebhooks
 from messaging.inbox import Inbox
 from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
@@ -193,9 +193,15 @@ def create_app(settings: Settings, clock: Clock | None = None, run_loops: bool =
             relay.stop()
         peerline.stop()
 
-    # No schema or docs pages: they would map every route for anyone who asks.
+    # No schema or docs pages: they would map every route for anyone who asks. No
+    # OpenTelemetry: /metrics is Prometheus, and the check cost every webhook CPU.
     app = FastAPI(
-        title="peerline", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+        title="peerline",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.add_middleware(LimitBodies, limits=BODY_LIMITS)
     app.state.peerline = peerline
@@ -232,7 +238,7 @@ def _serve(app: FastAPI, peerline: Peerline, console: ConsoleDeps) -> None:
         peerline.wake_outbox,
         peerline.timings,
     )
-    app.include_router(build_gateway_router(deps))
+    app.add_middleware(TwilioWebhooks, deps=deps)  # in front: see messaging/gateway.py
     app.include_router(build_console_router(console))
     if settings.sandbox:
         sandbox = Sandbox.from_settings(settings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 
@@ -9,8 +11,10 @@ class InvalidPhoneNumber(ValueError):
     pass
 
 
+@lru_cache(maxsize=8192)
 def to_e164(raw: str, default_region: str = "US") -> str:
-    """Normalise what a person typed ("(212) 555-0142") to E.164 ("+12125550142")."""
+    """Normalise what a person typed ("(212) 555-0142") to E.164 ("+12125550142").
+    Remembered: every webhook parses its sender, and the same people text all day."""
     try:
         parsed = phonenumbers.parse(raw.strip(), default_region)
     except phonenumbers.NumberParseException as exc:
