@@ -1,5 +1,5 @@
 # peerline: `make demo` to try it, `make test` to check it. Both set up what they need.
-.PHONY: setup train demo test validate eval converse bench screen-model engine-trust lint format typecheck clean
+.PHONY: setup train demo test validate eval converse bench screen-model finetune-model engine-trust lint format typecheck clean
 
 setup:
 	@bash scripts/setup.sh
@@ -25,6 +25,9 @@ converse: train
 
 screen-model: setup
 	@.venv/bin/python scripts/train_screen_model.py
+
+finetune-model:
+	@bash scripts/finetune.sh
 
 engine-trust: train
 	@.venv/bin/python scripts/calibrate_engine.py

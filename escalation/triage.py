@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # numpy and the learned layer load on the first screened text
     import numpy as np  # `web` process that never screens stays small
     import numpy.typing as npt
 
-    from escalation import learned
+    from escalation import finetuned, learned
 
 # An answer to the check-in's use question is only a disclosure shortly after it was asked.
 AWAITING_ANSWER_FOR = timedelta(hours=2)
@@ -102,25 +102,30 @@ def decide_and_read(
     """
     try:
         text = text if isinstance(text, str) else str(text)
-        from escalation import learned
+        from escalation import finetuned, learned
 
         lexical, outside = readings(text, context)
         reading = learned.read(text)
-        return combine(with_reading(lexical, reading) + outside), reading
+        tuned = finetuned.read(text)
+        return combine(with_reading(lexical, reading, tuned) + outside), reading
     except Exception as exc:
         return Decision(Level.URGENT, (Reason("screen_error", type(exc).__name__),)), None
 
 
-def with_reading(lexical: list[Scored], reading: learned.Reading | None) -> list[Scored]:
+def with_reading(
+    lexical: list[Scored], reading: learned.Reading | None, tuned: finetuned.Tuned | None = None
+) -> list[Scored]:
     """The lexicon's readings with the learned layer's: it adds its own when confident, and
-    lowers a lexicon urgent reading to support when confident the other way."""
+    lowers a lexicon urgent reading to support when confident the other way, unless the
+    fine-tuned reader is confident it is a crisis (it then adds its own, urgent)."""
     if reading is None:
-        return lexical
+        return lexical + _tuned_reading(tuned, "a crisis")
     p, emergency = reading.probability, reading.emergency_probability
     detail = f"learned screen p={p:.2f}, emergency {emergency:.2f}"
+    lowers = reading.lowers_lexicon and not (tuned and tuned.confident)
     out = [
         (Level.SUPPORT, Reason(reason.code, f"{reason.detail}; not urgent by the {detail}"))
-        if level == Level.URGENT and reading.lowers_lexicon
+        if level == Level.URGENT and lowers
         else (level, reason)
         for level, reason in lexical
     ]
@@ -128,7 +133,19 @@ def with_reading(lexical: list[Scored], reading: learned.Reading | None) -> list
         code, words = LEARNED_REASON[reading.kind]
         level = Level.EMERGENCY if reading.emergency else Level.URGENT
         out.append((level, Reason(code, f"reads as {words} ({detail})")))
+    else:  # the kind is still the first reader's best guess, for the reply's wording
+        code, words = LEARNED_REASON[reading.kind]
+        out += _tuned_reading(tuned, words, code)
     return out
+
+
+def _tuned_reading(
+    tuned: finetuned.Tuned | None, words: str, code: str = "reads_as_crisis"
+) -> list[Scored]:
+    if tuned is None or not tuned.confident:
+        return []
+    detail = f"fine-tuned screen p={tuned.probability:.2f}"
+    return [(Level.URGENT, Reason(code, f"reads as {words} ({detail})"))]
 
 
 def combine_rule(

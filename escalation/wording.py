@@ -62,6 +62,7 @@ KIND_OF_REASON: dict[str, ReplyKind] = {
     "reads_as_suicide": ReplyKind.SUICIDE,
     "reads_as_overdose_risk": ReplyKind.USE,
     "reads_as_possible_emergency": ReplyKind.GENERAL,
+    "reads_as_crisis": ReplyKind.GENERAL,  # the fine-tuned reader, with no kind to go on
     # the engine read an overdose, too unsure for an emergency (escalation/screen/context.py)
     "possible_overdose": ReplyKind.GENERAL,
 }

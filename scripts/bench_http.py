@@ -3,8 +3,9 @@
 Why not httpx: with a hundred people at once, httpx spent several milliseconds of the
 benchmark's own CPU per request, on the same two cores as the app, and that time was counted
 as the app's acknowledgement (a burst of 100 took 0.6 s of the client's own work). Twilio's
-senders are other machines. Here each person holds one connection and writes prepared bytes,
-so what is timed is the server's answer; both sides of a comparison use this same client.
+senders are other machines. Here each person holds one connection and writes prepared bytes
+(signed before any clock starts), on uvloop, so what is timed is the server's answer; both
+sides of a comparison use this same client.
 """
 
 from __future__ import annotations

@@ -83,8 +83,10 @@ def test_a_crisis_posted_to_the_web_process_is_handled_by_the_work_process_at_on
             _reaches_a_human(sandbox_server, timeout=15)
             waited = time.monotonic() - posted
             assert waited < float(LONG_POLL) / 2, f"took {waited:.1f}s: the work process slept"
-            assert "numpy" not in _maps(processes[0].pid), "the web process loaded the encoder"
-            assert "numpy" in _maps(processes[1].pid)
+            web, work = _maps(processes[0].pid), _maps(processes[1].pid)
+            assert "numpy" not in web, "the web process loaded the encoder"
+            assert "onnxruntime" not in web, "the web process loaded the fine-tuned reader"
+            assert "numpy" in work and "onnxruntime" in work
     finally:
         db.dispose()
     with db.session() as session:

