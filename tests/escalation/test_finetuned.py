@@ -21,6 +21,7 @@ from escalation import finetuned, learned, triage
 from escalation.finetuned import Tuned
 from escalation.learned import Reading
 from escalation.screen import Level, Reason
+from escalation.wording import ReplyKind, reply_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "finetune_screen.py"
@@ -101,15 +102,46 @@ def test_a_confident_reading_stops_the_first_reader_lowering() -> None:
     assert lowered[0][0] == Level.SUPPORT
     kept = triage.with_reading(lexical, NOT_SURE, Tuned(0.97, confident=True))
     assert kept[0] == lexical[0]
-    assert kept[1][0] == Level.URGENT and kept[1][1].code == "reads_as_overdose_risk"
+    assert kept[1][0] == Level.URGENT and kept[1][1].code == "reads_as_crisis"
+
+
+def test_its_reason_never_borrows_the_unsure_first_readers_guess_of_a_kind() -> None:
+    """An unsure first reader still names a kind (a forced pick); worded by it, someone who
+    drank windex would be told how to use safely. The reply stays general."""
+    guesses = [Reading(0.2, 0.0, kind, False, False, False) for kind in learned.KINDS]
+    for guess in guesses:
+        scored = triage.with_reading([], guess, Tuned(0.99, confident=True))
+        assert [reason.code for _, reason in scored] == ["reads_as_crisis"]
+    decision = triage.decide("drank half a bottle of windex")
+    assert reply_kind(list(triage.Assessment(decision, False).reason_codes)) == ReplyKind.GENERAL
 
 
 def test_it_only_raises_to_urgent_and_never_lowers_an_emergency() -> None:
     emergency = [(Level.EMERGENCY, Reason("overdose_now", "lexicon 'not breathing'"))]
     assert triage.with_reading(emergency, NOT_SURE, Tuned(0.01, confident=False)) == emergency
-    alone = triage.with_reading([], None, Tuned(0.99, confident=True))
-    assert alone == [(Level.URGENT, alone[0][1])] and alone[0][1].code == "reads_as_crisis"
+    raised = triage.with_reading([], NOT_SURE, Tuned(0.99, confident=True))
+    assert raised == [(Level.URGENT, raised[0][1])] and raised[0][1].code == "reads_as_crisis"
+    assert triage.with_reading([], None, Tuned(0.99, confident=True)) == []  # first abstained
     assert triage.with_reading([], None, None) == []
+
+
+def test_it_counts_only_where_the_first_reader_sees_a_little_of_a_crisis() -> None:
+    """Alone it paged short everyday texts ("took my suboxone"): its confidence counts only
+    when the first reader's crisis probability reaches the floor in finetuned.json."""
+    reader = finetuned.load()
+    assert reader is not None and 0.0 < reader.first_reader_floor < 0.5
+    sure = Tuned(0.99, confident=True, first_reader_floor=reader.first_reader_floor)
+    low = Reading(reader.first_reader_floor / 2, 0.0, "suicide", False, False, True)
+    lexical = [(Level.URGENT, Reason("return_to_use", "lexicon 'used'"))]
+    assert triage.with_reading(lexical, low, sure)[0][0] == Level.SUPPORT  # lowered as before
+    assert len(triage.with_reading([], NOT_SURE, sure)) == 1  # 0.2 clears the floor
+
+
+@pytest.mark.parametrize(
+    "text", ["i already told you", "i already said that", "cant come in today, no ride"]
+)
+def test_short_everyday_texts_are_not_paged(text: str) -> None:
+    assert not triage.decide(text).escalate
 
 
 def test_missing_or_broken_files_abstain(tmp_path: Path) -> None:
