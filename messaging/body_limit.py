@@ -52,7 +52,7 @@ class LimitBodies:
             return
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(scope, send, f"declared {declared} bytes")
+            await refuse(scope, send, f"declared {declared} bytes")
             return
         started, total = False, 0
 
@@ -74,7 +74,7 @@ class LimitBodies:
             await self.app(scope, counted_receive, watched_send)
         except TooLarge:
             if not started:
-                await _refuse(scope, send, f"over {limit} bytes while streaming")
+                await refuse(scope, send, f"over {limit} bytes while streaming")
 
 
 async def read_within(scope: Scope, receive: Receive, limit: int) -> bytes | None:
@@ -108,7 +108,7 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(scope: Scope, send: Send, why: str) -> None:
+async def refuse(scope: Scope, send: Send, why: str) -> None:
     log.warning("request to %s refused: body %s", scope["path"], why)
     await send(
         {

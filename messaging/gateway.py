@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from messaging.body_limit import read_within
+from messaging.body_limit import read_within, refuse
 from messaging.inbox import Arrival, Inbox
 from messaging.outbox import apply_status_callback
 from messaging.webhooks import (
@@ -84,8 +84,7 @@ class TwilioWebhooks:
         path = scope["path"]
         raw = await read_within(scope, receive, MAX_WEBHOOK_BYTES)
         if raw is None:
-            security_log.warning("webhook %s rejected: over %d bytes", path, MAX_WEBHOOK_BYTES)
-            await answer(send, 413, b"Request body too large", (b"connection", b"close"))
+            await refuse(scope, send, f"over {MAX_WEBHOOK_BYTES} bytes")
             return None
         params = parse_form(raw)
         query = scope.get("query_string", b"").decode("latin-1")

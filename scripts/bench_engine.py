@@ -169,11 +169,10 @@ async def _crowd(side: str, people: int, turns: int, p: Peerline, engine: Engine
     (scripts/bench_http.py), on both sides alike."""
     if side == "peerline":  # signed first: a person's clock never runs during another's set-up
         signed = [_signed_texts(p, p.phones[i], turns) for i in range(people)]
-    started = time.monotonic()
-    if side == "peerline":
-        jobs = [_peerline_person(p, signed[i]) for i in range(people)]
+        jobs = [_peerline_person(p, texts) for texts in signed]
     else:
         jobs = [_raw_person(engine, i, turns) for i in range(people)]
+    started = time.monotonic()  # the coroutines above have not started yet
     parts = await asyncio.gather(*jobs)
     total = Round(side, wall=time.monotonic() - started)
     for part in parts:
