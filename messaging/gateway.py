@@ -15,14 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from messaging.body_limit import read_within, refuse
 from messaging.inbox import Arrival, Inbox
-from messaging.outbox import apply_status_callback
+from messaging.statuses import StatusBook, StatusReport
 from messaging.webhooks import (
     EMPTY_TWIML,
     MAX_WEBHOOK_BYTES,
@@ -49,6 +47,7 @@ class GatewayDeps:
     db: Database
     clock: Clock
     inbox: Inbox  # stores arriving texts, then wakes the safety lane
+    statuses: StatusBook  # stores the carrier's delivery statuses
     wake_outbox: Callable[[], None]
     timings: Timings
 
@@ -113,7 +112,7 @@ class TwilioWebhooks:
         )
         try:  # committed before the 200
             await asyncio.wrap_future(self.deps.inbox.submit(arrival))
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # a database error, as the writer met it
             await not_stored(send, "inbound", sid, exc)
             return
         self.deps.timings.ack.observe(time.perf_counter() - started)
@@ -124,9 +123,10 @@ class TwilioWebhooks:
         if not sid or not state:
             await answer(send, 400, b"MessageSid and MessageStatus are required")
             return
+        report = StatusReport(sid, state, params.get("ErrorCode"))
         try:
-            await run_in_threadpool(store_status, self.deps, sid, state, params.get("ErrorCode"))
-        except SQLAlchemyError as exc:
+            await asyncio.wrap_future(self.deps.statuses.submit(report))
+        except Exception as exc:  # a database error, as the writer met it
             await not_stored(send, "status", sid, exc)
             return
         await answer(send, 204, b"")
@@ -149,21 +149,12 @@ def header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-async def not_stored(send: Send, what: str, sid: str, exc: SQLAlchemyError) -> None:
+async def not_stored(send: Send, what: str, sid: str, exc: Exception) -> None:
     """The database failed: Twilio gets a 503 (and retries or alerts), the log gets the sid
     and the error's class only. No traceback: a database error quotes what it was storing,
     and that is a phone number and a text."""
     log.error("%s %s not stored: database error %s", what, sid[:64], type(exc).__name__)
     await answer(send, 503, b"Not stored, try again")
-
-
-def store_status(deps: GatewayDeps, sid: str, state: str, error_code: str | None) -> None:
-    with deps.db.session() as session:
-        message = apply_status_callback(session, sid, state.lower(), error_code)
-    if message is None:
-        log.info("status %s for unknown message %s ignored", state, sid)
-    elif error_code:
-        log.warning("message %d %s with error %s", message.id, state, error_code)
 
 
 def _phone(sender: str, deps: GatewayDeps) -> str:

@@ -1,20 +1,15 @@
 """Arriving texts are stored in groups: one transaction for everything that arrived while the
-previous one committed.
+previous one committed (messaging/grouped.py says why).
 
-Why: with a hundred people texting at once, a transaction per webhook queued each request
-behind the others' write locks (SQLite's busy handler sleeps up to 100 ms between tries; on
-PostgreSQL each commit is a WAL flush), and for a thread of the web server's small pool.
-One writer thread drains the queue and commits the whole group, so a webhook's wait is about
-one short transaction however many arrive together. Every text is still committed before
-its 200 (the caller waits on its future); a failed group falls back to one transaction per
-text, so one bad row or a duplicate from another process fails only itself.
+Every text is still committed before its 200 (the caller waits on its future); a failed
+group falls back to one transaction per text, so one bad row or a duplicate from another
+process fails only itself. (SQLite's busy handler sleeps up to 100 ms between tries, so a
+transaction per webhook was worse still there.)
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -24,6 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from messaging.grouped import GroupWriter
 from records.clock import Clock
 from records.db import Database
 from records.models import (
@@ -39,7 +35,6 @@ from records.phones import mask
 
 log = logging.getLogger(__name__)
 ANSWERED_WITHIN = timedelta(days=1)  # a text this soon after outreach answers it
-MAX_GROUP = 256
 MESSAGES = Message.metadata.tables[Message.__tablename__]  # Core, not the ORM's bulk path
 
 
@@ -61,40 +56,16 @@ class Inbox:
         self.db = db
         self.clock = clock
         self.on_stored = on_stored
-        self._queue: queue.SimpleQueue[Arrival | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="inbox", daemon=True)
-        self._started = threading.Lock()
+        self._writer = GroupWriter("inbox", self._store)
 
     def submit(self, arrival: Arrival) -> Future[bool]:
         """Queue a text; its future says True once committed, False for a retry of one
-        already stored, or raises (the webhook then answers 500 and Twilio retries)."""
-        with self._started:
-            if not self._thread.is_alive():
-                self._thread.start()
-        self._queue.put(arrival)
+        already stored, or raises (the webhook then answers 503 and Twilio retries)."""
+        self._writer.put(arrival)
         return arrival.stored
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join(10)
-
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            group = [first]
-            while len(group) < MAX_GROUP:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)  # stop after this group
-                    break
-                group.append(more)
-            self._store(group)
+        self._writer.close()
 
     def _store(self, group: list[Arrival]) -> None:
         results: list[bool | BaseException]

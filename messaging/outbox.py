@@ -279,38 +279,6 @@ class OutboxSender:
         return timedelta(seconds=min(base, self.settings.outbox_backoff_max_seconds))
 
 
-# Delivery status callbacks can arrive out of order; a status only ever moves forward.
-STATUS_RANK = {
-    MessageStatus.PENDING: 0,
-    MessageStatus.SENDING: 1,
-    MessageStatus.QUEUED: 2,
-    MessageStatus.SENT: 3,
-    MessageStatus.DELIVERED: 4,
-    MessageStatus.UNDELIVERED: 4,
-    MessageStatus.FAILED: 4,
-}
-CALLBACK_STATUSES = {s.value: s for s in STATUS_RANK} | {"accepted": MessageStatus.QUEUED}
-
-
-def apply_status_callback(
-    session: Session, sid: str, status: str, error_code: str | None
-) -> Message | None:
-    """Record a delivery status for one of our outbound texts; unknown sids are ignored."""
-    message = session.scalar(
-        select(Message).where(Message.twilio_sid == sid, Message.direction == Direction.OUTBOUND)
-    )
-    new = CALLBACK_STATUSES.get(status)
-    if message is None or new is None:
-        return message
-    if STATUS_RANK.get(new, 0) >= STATUS_RANK.get(message.status, 0):
-        message.status = new
-    if error_code and error_code.isascii() and error_code.isdigit() and len(error_code) <= 9:
-        message.error_code = int(error_code)
-        if int(error_code) == OPTED_OUT_CODE and not is_opted_out(session, message.phone):
-            session.add(OptOut(phone=message.phone, source="carrier"))
-    return message
-
-
 def claim_query(now: datetime, limit: int, safety: bool, lease: timedelta) -> Select[Message]:
     """Due outbound texts of one lane (and texts whose sender's lease lapsed) whose recipient
     has no earlier text unsent. The earlier-text check reads only unsent rows (a partial

@@ -23,6 +23,7 @@ from messaging.inbox import Inbox
 from messaging.outbox import OutboxSender
 from messaging.sandbox import Sandbox, build_sandbox_router
 from messaging.sandbox.phone import MAX_SANDBOX_BYTES
+from messaging.statuses import StatusBook
 from messaging.twilio_client import build_twilio_client
 from messaging.webhooks import MAX_WEBHOOK_BYTES
 from outreach.scheduler import Scheduler
@@ -96,6 +97,7 @@ class Peerline:
         # Wakes the work loops of other processes (role `web`: the `work` processes' loops).
         self.wake_elsewhere: Callable[[], None] = lambda: None
         self.inbox = Inbox(self.db, self.clock, on_stored=self._stored)
+        self.statuses = StatusBook(self.db)
 
     def _stored(self) -> None:
         self.safety_loop.wake()
@@ -161,6 +163,7 @@ class Peerline:
             if loop is not self.outreach_loop:
                 loop.stop()
         self.inbox.close()
+        self.statuses.close()
         self.turn_pool.close()
         self.lane.close()
         self.engine.close()
@@ -235,6 +238,7 @@ def _serve(app: FastAPI, peerline: Peerline, console: ConsoleDeps) -> None:
         peerline.db,
         peerline.clock,
         peerline.inbox,
+        peerline.statuses,
         peerline.wake_outbox,
         peerline.timings,
     )
