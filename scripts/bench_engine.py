@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import secrets
 import statistics
 import tempfile
@@ -35,12 +36,12 @@ from rich.console import Console
 from rich.table import Table
 from twilio.request_validator import RequestValidator
 
-from messaging.sandbox import Sandbox, create_sandbox_app
 from peerline.engine_process import EngineProcesses
 from records import migrate
 from records.db import Database
 from records.models import Participant
 from records.participants import enrol
+from scripts.bench_carrier import carrier_process
 from scripts.bench_growth import prefill
 from scripts.bench_http import Connection, form
 from scripts.bench_support import (
@@ -48,11 +49,11 @@ from scripts.bench_support import (
     ReplyWatcher,
     ack_buckets,
     bucket_quantile,
+    cpu_seconds,
     database_url,
     free_port,
     rss_mb,
 )
-from tests.support.servers import serve_in_thread
 from tests.support.twilio import inbound_params
 
 TARGETS = {"ack_p99_ms": 20.0, "turn_p50_ratio": 1.2, "throughput_ratio": 0.9, "rss_mb": 150.0}
@@ -76,6 +77,7 @@ class Round:
     wall: float = 0.0
     rss_mb: float | None = None
     worker_rss_mb: float | None = None  # split roles: the `work` process
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process, this round
 
     @property
     def throughput(self) -> float:
@@ -92,6 +94,7 @@ class Peerline:
     phones: list[str]
     watcher: ReplyWatcher
     worker: AppProcess | None = None  # split roles: the `work` process beside the `web` one
+    carrier_pid: int = 0  # the sandbox carrier, standing in for Twilio (scripts/bench_carrier.py)
 
     @property
     def inbound_url(self) -> str:
@@ -172,9 +175,12 @@ async def _crowd(side: str, people: int, turns: int, p: Peerline, engine: Engine
         jobs = [_peerline_person(p, texts) for texts in signed]
     else:
         jobs = [_raw_person(engine, i, turns) for i in range(people)]
+    pids = _pids(p, engine)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     started = time.monotonic()  # the coroutines above have not started yet
     parts = await asyncio.gather(*jobs)
     total = Round(side, wall=time.monotonic() - started)
+    total.cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
     for part in parts:
         total.acks += part.acks
         total.later_acks += part.later_acks
@@ -184,6 +190,17 @@ async def _crowd(side: str, people: int, turns: int, p: Peerline, engine: Engine
         total.rss_mb = rss_mb(p.app.pid)
         total.worker_rss_mb = rss_mb(p.worker.pid) if p.worker else None
     return total
+
+
+def _pids(p: Peerline, engine: EngineProcesses) -> dict[str, int]:
+    """Whose CPU a round costs: Rasa, its action server, peerline's processes and this one
+    (the clients and the sandbox carrier, which stands in for Twilio's servers)."""
+    pids = {"rasa": engine.rasa_pid, "app": p.app.pid}
+    if len(engine.pids) > 1:
+        pids["actions"] = engine.pids[0]
+    if p.worker:
+        pids["work"] = p.worker.pid
+    return {**pids, "carrier": p.carrier_pid, "bench": os.getpid()}
 
 
 def run_round(side: str, people: int, turns: int, p: Peerline, engine: EngineProcesses) -> Round:
@@ -222,11 +239,8 @@ def peerline_under_test(
 ) -> Iterator[Peerline]:
     """One `peerline serve` doing everything, or (split) a `web` process that Twilio posts
     to beside a `work` process that runs the loops, as docs/deploy.md lays them out."""
-    sandbox = Sandbox(ACCOUNT_SID, AUTH_TOKEN, PROGRAM, webhook_url="http://127.0.0.1:9/unset")
-    with (
-        serve_in_thread(create_sandbox_app(sandbox)) as sandbox_url,
-        database_url(postgres, tmp) as url,
-    ):
+    carrier = carrier_process(ACCOUNT_SID, AUTH_TOKEN, PROGRAM, free_port(), tmp)
+    with carrier as (sandbox_url, carrier_pid), database_url(postgres, tmp) as url:
         migrate.upgrade(url)
         db = Database(url)
         phones = _enrol(db, people)
@@ -258,7 +272,7 @@ def peerline_under_test(
                     else None
                 )
                 watcher.start()
-                yield Peerline(app.url, db, app, phones, watcher, worker)
+                yield Peerline(app.url, db, app, phones, watcher, worker, carrier_pid)
         finally:
             watcher.stop()
             db.dispose()
@@ -336,6 +350,19 @@ def met(name: str, value: float) -> bool:
     return value >= target if name == "throughput_ratio" else value <= target
 
 
+def cpu_table(results: list[Round]) -> Table:
+    """CPU milliseconds per answered turn, by process, on each side: where the cost goes."""
+    names = list(dict.fromkeys(name for r in results for name in r.cpu))
+    table = Table("side", *names, "all", title="CPU ms per turn (2 cores: 2,000 ms per s)")
+    for side in ("peerline", "raw"):
+        rounds = [r for r in results if r.side == side]
+        turns = sum(len(r.turns) for r in rounds) or 1
+        per = {name: 1000 * sum(r.cpu.get(name, 0.0) for r in rounds) / turns for name in names}
+        cells = [f"{per[name]:.0f}" for name in names]
+        table.add_row(side, *cells, f"{sum(per.values()):.0f}")
+    return table
+
+
 def report(results: list[Round], people: int) -> dict[str, float]:
     rounds = Table("round", "side", "turns", "missed", "wall s", "turns/s", "ack p99 ms", "RSS MB")
     for index, r in enumerate(r for r in results if r.side != "server"):
@@ -346,6 +373,7 @@ def report(results: list[Round], people: int) -> dict[str, float]:
             f"{r.throughput:.1f}", ack, rss,
         )  # fmt: skip
     console.print(rounds)
+    console.print(cpu_table(results))
     f = figures(results)
 
     def mark(name: str, text: str) -> str:

@@ -47,6 +47,15 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (Linux); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def database_url(postgres: bool, tmp: Path) -> Iterator[str]:
     """A fresh SQLite file, or a fresh PostgreSQL database dropped afterwards."""

@@ -35,6 +35,9 @@ def test_side_by_side_runs_and_prints_every_figure(
     assert all(len(r.turns) == 20 and r.missed == 0 for r in rounds), "a text went unanswered"
     for name in FIGURES:
         assert name in printed
+    assert "CPU ms per turn" in printed  # where each side's CPU went, process by process
+    assert all(r.cpu["rasa"] > 0 for r in rounds)
+    assert all(r.cpu["carrier"] > 0 for r in rounds if r.side == "peerline")  # it sent the replies
     for name, value in figures.items():
         assert not math.isnan(value), f"{name} was not measured"
     assert figures["rss_mb"] > 0
