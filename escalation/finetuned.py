@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).parent / "finetuned_model"
+# A reading takes milliseconds; one that has not come in this long is treated as abstaining,
+# so a stuck reader can never hold up the decision that a text needs a human.
+WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -96,3 +102,34 @@ def read(text: str) -> Tuned | None:
     except Exception:
         log.exception("the fine-tuned reader failed on one text: it abstains")
         return None
+
+
+@cache
+def _readers() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="finetuned-reader")
+
+
+def start(
+    text: str, reader: Callable[[str], Tuned | None] | None = None, wait: float = WAIT_SECONDS
+) -> Callable[[], Tuned | None]:
+    """Begin reading `text` on the reader's own thread and return the call that collects it.
+
+    Why: onnxruntime lets go of the GIL while it runs, so this reading overlaps the first
+    reader's instead of following it, and a text's screen costs the slower of the two, not
+    their sum (docs/architecture.md, "What a text costs"). Reads inline if the thread can't
+    be had; never raises.
+    """
+    reading = reader or read
+    try:
+        future = _readers().submit(reading, text)
+    except RuntimeError:  # the interpreter is shutting down
+        return lambda: reading(text)
+
+    def collect() -> Tuned | None:
+        try:
+            return future.result(timeout=wait)
+        except FutureTimeout:
+            log.error("the fine-tuned reader took over %.1f s: it abstains", wait)
+            return None
+
+    return collect

@@ -104,9 +104,10 @@ def decide_and_read(
         text = text if isinstance(text, str) else str(text)
         from escalation import finetuned, learned
 
+        tuned_reading = finetuned.start(text)  # on its own thread, beside the two below
         lexical, outside = readings(text, context)
         reading = learned.read(text)
-        tuned = finetuned.read(text)
+        tuned = tuned_reading()
         return combine(with_reading(lexical, reading, tuned) + outside), reading
     except Exception as exc:
         return Decision(Level.URGENT, (Reason("screen_error", type(exc).__name__),)), None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from escalation.screen import lexicon as lx
 from escalation.screen.decision import Hit, Reason
@@ -46,8 +47,13 @@ from escalation.screen.patterns import (
 )
 
 
+@lru_cache(maxsize=1024)
 def neutralise_idioms(text: str) -> str:
-    """Blank out idioms so 'this traffic is killing me' can't match a risk pattern."""
+    """Blank out idioms so 'this traffic is killing me' can't match a risk pattern.
+
+    Remembered: seven readings of one text each start here, and the learned layer screens
+    every sentence of a long text as well; with 76 patterns a pass, this was a third of a
+    long text's screening time (docs/architecture.md, "What a text costs")."""
     for idiom in IDIOMS:
         text = idiom.sub(lambda m: " ".join("~" for _ in m.group(0).split()), text)
     return text

@@ -13,6 +13,8 @@ import hashlib
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,14 @@ from escalation.wording import ReplyKind, reply_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "finetune_screen.py"
-HELD_OUT = {"blind_b.csv", "blind_d.csv", "blind_e.csv", "blind_f.csv", "blind_g.csv"}
+HELD_OUT = {
+    "blind_b.csv",
+    "blind_d.csv",
+    "blind_e.csv",
+    "blind_f.csv",
+    "blind_g.csv",
+    "blind_h.csv",
+}
 NOT_SURE = Reading(0.2, 0.0, "overdose_risk", confident=False, emergency=False, lowers_lexicon=True)
 
 
@@ -183,3 +192,23 @@ def test_runs_without_pytorch_or_the_network() -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert 0.5 <= float(run.stdout.strip()) <= 1.0
+
+
+def test_the_reading_started_beside_the_first_reader_is_the_same_reading() -> None:
+    text = "i have been saving my pills for a week and tonight i am taking all of them"
+    assert finetuned.start(text)() == finetuned.read(text)
+
+
+def test_a_stuck_reader_abstains_instead_of_holding_up_the_decision() -> None:
+    release = threading.Event()
+
+    def stuck(_text: str) -> Tuned | None:
+        release.wait(30)
+        return Tuned(0.99, confident=True)
+
+    started = time.monotonic()
+    try:
+        assert finetuned.start("anything", reader=stuck, wait=0.2)() is None
+    finally:
+        release.set()
+    assert time.monotonic() - started < 5
