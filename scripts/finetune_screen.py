@@ -59,9 +59,6 @@ WARMUP = 0.1
 N_FOLDS = 5
 KINDS = ["emergency", "suicide", "overdose_risk", "negative"]
 
-torch.set_num_threads(1)
-torch.set_num_interop_threads(1)
-
 
 def sha256(path):
     import hashlib
@@ -356,6 +353,10 @@ def stage_final(rows, tok, oof):
 
 
 def main():
+    # Here, not at import: the export stage imports this module again (as scripts.*), and
+    # torch refuses a second set_num_interop_threads once work has run.
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
     ap = argparse.ArgumentParser()
     ap.add_argument("--stages", default="baseline,cv,final,export")
     st = ap.parse_args().stages.split(",")

@@ -79,6 +79,7 @@ def test_the_shipped_file_was_calibrated_on_tuning_sets_only() -> None:
         "blind_e.csv",
         "blind_f.csv",
         "blind_g.csv",
+        "blind_h.csv",
         "calm_check.csv",
     }
     assert data["sets"] and not held_out & set(data["sets"])
