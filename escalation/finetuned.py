@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,7 @@ class Tuned:
     first_reader_floor: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per model directory, compared by identity
 class Reader:
     session: Any  # onnxruntime.InferenceSession (untyped library)
     tokenizer: Tokenizer
@@ -97,11 +97,17 @@ def read(text: str) -> Tuned | None:
         reader = load()
         if reader is None or not isinstance(text, str) or not text.strip():
             return None
-        probability = reader.probability(text)
+        probability = _remembered(reader, text)
         return Tuned(probability, probability >= reader.threshold, reader.first_reader_floor)
     except Exception:
         log.exception("the fine-tuned reader failed on one text: it abstains")
         return None
+
+
+@lru_cache(maxsize=1024)
+def _remembered(reader: Reader, text: str) -> float:
+    """The lane reads each text twice when the engine's second opinion comes back."""
+    return reader.probability(text)
 
 
 @cache
