@@ -126,6 +126,8 @@ def start(
     be had; never raises.
     """
     reading = reader or read
+    if reader is None:
+        load()  # here, once: a first text on the reader's thread would wait out the loading
     try:
         future = _readers().submit(reading, text)
     except RuntimeError:  # the interpreter is shutting down
@@ -135,6 +137,7 @@ def start(
         try:
             return future.result(timeout=wait)
         except FutureTimeout:
+            future.cancel()  # if it never started, it never will
             log.error("the fine-tuned reader took over %.1f s: it abstains", wait)
             return None
 

@@ -11,18 +11,42 @@ is acknowledged before it is stored.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from concurrent.futures import Future, InvalidStateError
+from typing import Any, Generic, Protocol, TypeVar
 
-Item = TypeVar("Item")
+log = logging.getLogger(__name__)
 MAX_GROUP = 256
+
+
+class Stored(Protocol):
+    """Anything queued here: it carries the future its webhook waits on."""
+
+    @property
+    def stored(self) -> Future[Any]: ...
+
+
+Item = TypeVar("Item", bound=Stored)
+
+
+def settle(future: Future[Any], result: Any = None, error: BaseException | None = None) -> None:
+    """Settle a webhook's future once; one its caller gave up on (cancelled) is left alone."""
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+    except InvalidStateError:
+        pass
 
 
 class GroupWriter(Generic[Item]):
     """Queues items; one thread hands `store` each group as it forms. `store` settles every
-    item's future, and must not raise."""
+    item's future; if it raises instead, the writer fails whatever it left unsettled and
+    carries on, so one unexpected error never silences the webhook for good."""
 
     def __init__(self, name: str, store: Callable[[list[Item]], None]) -> None:
         self._store = store
@@ -57,4 +81,15 @@ class GroupWriter(Generic[Item]):
                     self._queue.put(None)  # stop after this group
                     break
                 group.append(more)
+            self._store_safely(group)
+
+    def _store_safely(self, group: list[Item]) -> None:
+        try:
             self._store(group)
+        except Exception as exc:  # no traceback: a database error quotes what it stored
+            log.error(
+                "%s: a group of %d failed: %s", self._thread.name, len(group), type(exc).__name__
+            )
+            for item in group:
+                if not item.stored.done():
+                    settle(item.stored, error=exc)

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from messaging.grouped import GroupWriter
+from messaging.grouped import GroupWriter, settle
 from records.clock import Clock
 from records.db import Database
 from records.models import (
@@ -77,15 +77,15 @@ class Inbox:
         except Exception as exc:  # no traceback: a database error quotes what it stored
             log.error("inbox: %d texts not stored: %s", len(group), type(exc).__name__)
             for arrival in group:
-                arrival.stored.set_exception(exc)
+                settle(arrival.stored, error=exc)
             return
         if any(result is True for result in results):
             self.on_stored()
         for arrival, result in zip(group, results, strict=True):
             if isinstance(result, BaseException):
-                arrival.stored.set_exception(result)
+                settle(arrival.stored, error=result)
             else:
-                arrival.stored.set_result(result)
+                settle(arrival.stored, result)
 
     def _store_one(self, arrival: Arrival) -> bool | BaseException:
         try:

@@ -13,9 +13,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from messaging.grouped import GroupWriter
+from messaging.grouped import GroupWriter, settle
 from messaging.outbox import OPTED_OUT_CODE, is_opted_out
 from records.db import Database
 from records.models import Direction, Message, MessageStatus, OptOut
@@ -64,12 +65,17 @@ class StatusBook:
         try:
             with self.db.session() as session:
                 apply_status_reports(session, group)
-        except Exception:  # one bad report must not fail the rest: one by one
+        except (IntegrityError, DataError):  # one bad row must not fail the rest
             for report in group:
                 self._store_one(report)
             return
+        except Exception as exc:  # the database itself: fail the group at once, not row by row
+            log.error("%d statuses not stored: %s", len(group), type(exc).__name__)
+            for report in group:
+                settle(report.stored, error=exc)
+            return
         for report in group:
-            report.stored.set_result(None)
+            settle(report.stored)
 
     def _store_one(self, report: StatusReport) -> None:
         try:
@@ -77,9 +83,9 @@ class StatusBook:
                 apply_status_reports(session, [report])
         except Exception as exc:  # no traceback: a database error quotes what it stored
             log.error("status for %s not stored: %s", report.sid[:64], type(exc).__name__)
-            report.stored.set_exception(exc)
+            settle(report.stored, error=exc)
         else:
-            report.stored.set_result(None)
+            settle(report.stored)
 
 
 def apply_status_reports(session: Session, reports: list[StatusReport]) -> None:

@@ -196,7 +196,12 @@ def test_runs_without_pytorch_or_the_network() -> None:
 
 def test_the_reading_started_beside_the_first_reader_is_the_same_reading() -> None:
     text = "i have been saving my pills for a week and tonight i am taking all of them"
-    assert finetuned.start(text)() == finetuned.read(text)
+    finetuned._remembered.cache_clear()  # the model must run, not the memory answer
+    found = finetuned.start(text)()
+    reader = finetuned.load()
+    assert found is not None and reader is not None
+    assert found.probability == reader.probability(text)
+    assert found.confident
 
 
 def test_a_stuck_reader_abstains_instead_of_holding_up_the_decision() -> None:

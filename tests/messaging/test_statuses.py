@@ -58,7 +58,7 @@ def test_a_burst_of_statuses_in_any_order_ends_on_the_furthest(db: Database) -> 
     finally:
         book.close()
     assert not pending
-    assert all(future.exception() is None for future in done)
+    assert all(future.exception(timeout=0) is None for future in done)
     assert set(statuses(db).values()) == {MessageStatus.DELIVERED}
 
 
@@ -71,7 +71,7 @@ def test_a_stop_from_the_carrier_opts_the_number_out_once(db: Database) -> None:
         wait([first, second], timeout=30)
     finally:
         book.close()
-    assert first.exception() is None and second.exception() is None
+    assert first.exception(timeout=30) is None and second.exception(timeout=30) is None
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(OptOut)) == 1
         message = session.scalar(select(Message))
@@ -87,7 +87,7 @@ def test_a_database_that_cannot_store_fails_each_future_and_keeps_the_writer(
     try:
         failed: list[Future[None]] = [book.submit(StatusReport(f"SM{i}", "sent")) for i in range(3)]
         wait(failed, timeout=30)
-        assert all(future.exception() is not None for future in failed)  # the webhook says 503
+        assert all(future.exception(timeout=30) is not None for future in failed)  # a 503
         book.db = db  # the database is back: the same writer stores the next one
         sids = outbound(db, 1)
         later = book.submit(StatusReport(sids[0], "delivered"))
