@@ -16,6 +16,7 @@ from escalation.screen import Decision, Level, ScreenContext, engine_trust
 from escalation.screen import context as screen_context
 from escalation.screen.engine_trust import Trust, TrustError, precise_from
 from escalation.screen.patterns import ENGINE_INTENTS
+from scripts.train_screen_model import HELD_OUT
 
 STRICT = {
     "risk_overdose_now": Trust(raise_from=0.8, emergency_from=0.97),
@@ -73,15 +74,7 @@ def test_the_shipped_file_names_every_risk_intent_and_no_emergency_comes_cheaper
 
 def test_the_shipped_file_was_calibrated_on_tuning_sets_only() -> None:
     data = json.loads(engine_trust.THRESHOLDS_PATH.read_text(encoding="utf-8"))
-    held_out = {
-        "blind_b.csv",
-        "blind_d.csv",
-        "blind_e.csv",
-        "blind_f.csv",
-        "blind_g.csv",
-        "blind_h.csv",
-        "calm_check.csv",
-    }
+    held_out = {*HELD_OUT, "calm_check.csv"}
     assert data["sets"] and not held_out & set(data["sets"])
     assert data["target_precision"] >= 0.9
 
