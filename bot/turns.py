@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot import payloads
@@ -89,9 +89,9 @@ class TurnProcessor:
     def due(self, limit: int, busy: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
         """Turns ready to run, oldest first, at most one per phone: a person's texts keep
         their order, and nobody's text waits for another person's."""
-        query = due_query(self.clock.now(), limit, busy)
+        values = due_values(self.clock.now(), limit, busy)
         with self.db.session() as session:
-            return [(row.id, row.phone) for row in session.execute(query)]
+            return [(row.id, row.phone) for row in session.execute(DUE, values)]
 
     def process(self, message_id: int) -> bool:
         """Run one turn in one transaction; False when it must be tried again later."""
@@ -274,9 +274,10 @@ class TurnProcessor:
                 )
 
 
-def due_query(now: datetime, limit: int, busy: frozenset[str]) -> Select[int, str]:
-    """Pending, screened turns whose person has no earlier turn pending. The earlier-turn
-    check reads only pending rows (a partial index), never a person's whole history."""
+def _due_statement() -> Select[int, str]:
+    """Pending, screened turns whose person has no earlier turn pending and is not busy. The
+    earlier-turn check reads only pending rows (a partial index), never a person's whole
+    history."""
     earlier = aliased(Message)
     waiting_behind = exists().where(
         and_(
@@ -286,21 +287,33 @@ def due_query(now: datetime, limit: int, busy: frozenset[str]) -> Select[int, st
             earlier.id < Message.id,
         )
     )
-    query = (
+    return (
         select(Message.id, Message.phone)
         .where(
             Message.direction == Direction.INBOUND,
             Message.turn_status == TurnStatus.PENDING,
             Message.screened_at.is_not(None),
-            Message.next_attempt_at <= now,
+            Message.next_attempt_at <= bindparam("now"),
+            Message.phone.not_in(bindparam("busy", expanding=True)),
             ~waiting_behind,
         )
         .order_by(Message.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
-    if busy:
-        query = query.where(Message.phone.not_in(busy))
-    return query
+
+
+# Built once, whole, at import; only its values are bound per look (as the outbox's claim:
+# messaging/outbox.py says why).
+DUE = _due_statement()
+
+
+def due_values(now: datetime, limit: int, busy: frozenset[str]) -> dict[str, object]:
+    return {"now": now, "limit": limit, "busy": sorted(busy)}
+
+
+def due_query(now: datetime, limit: int, busy: frozenset[str]) -> Select[int, str]:
+    """The due turns with their values in (query plans and tools; the loop binds them)."""
+    return DUE.params(due_values(now, limit, busy))
 
 
 UPCOMING = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)

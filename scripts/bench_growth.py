@@ -86,7 +86,7 @@ def crowd(db: Database, people: int = 100) -> None:
 def hot_queries() -> dict[str, Callable[[], Select[Any]]]:
     lease = timedelta(seconds=60)
     return {
-        "turns due": lambda: due_query(datetime.now(UTC), 64, frozenset()),  # type: ignore[dict-item, return-value]
+        "turns due": lambda: due_query(datetime.now(UTC), 64, frozenset()),
         "outbox claim": lambda: claim_query(datetime.now(UTC), 20, safety=False, lease=lease),
     }
 
