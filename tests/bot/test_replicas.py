@@ -117,24 +117,43 @@ def test_a_hung_replica_costs_one_timed_out_turn_and_delays_nobody_else(
 
 
 @pytest.fixture
-def people(db: Database) -> list[str]:
-    phones = [f"+121255501{i:02d}" for i in range(6)]
+def enrolled(db: Database) -> dict[str, str]:
+    """Twenty-four people, phone to the sender id Rasa knows them by."""
+    ids = {}
     with db.session() as session:
-        for i, phone in enumerate(phones):
-            enrol(session, phone=phone, alias=f"P{i}", timezone="UTC", consented_at=None)
-    return phones
+        for i in range(24):
+            phone = f"+121255501{i:02d}"
+            participant = enrol(
+                session, phone=phone, alias=f"P{i}", timezone="UTC", consented_at=None
+            )
+            session.flush()
+            ids[phone] = participant.public_id
+    return ids
+
+
+def homed_on_each(enrolled: dict[str, str], urls: list[str], each: int = 3) -> list[str]:
+    """`each` people whose home is the first replica and `each` whose home is the second:
+    homes hash from the stubs' random ports, and of six people picked blindly none had
+    replica a for a home one run in 64."""
+    engine = RasaEngine(urls, "t")
+    by_home = {
+        url: [p for p, sender in enrolled.items() if home(engine, sender) == url] for url in urls
+    }
+    assert all(len(phones) >= each for phones in by_home.values()), "both replicas are homes"
+    return [phone for url in urls for phone in by_home[url][:each]]
 
 
 def test_a_persons_turns_stay_in_order_when_their_replica_dies(
     app_factory: Callable[..., RunningApp],
     two_stubs: tuple[list[StubRasa], list[str], ExitStack],
-    people: list[str],
+    enrolled: dict[str, str],
     sandbox: Sandbox,
 ) -> None:
     """Through the signed webhook and the real turn pool: four texts each from six people,
     replica a stopped while their turns are queued."""
     stubs, urls, _ = two_stubs
     with serve_in_thread(stubs[0].app()) as url_a:  # a replica this test can stop
+        people = homed_on_each(enrolled, [url_a, urls[1]])
         running = app_factory(rasa_urls=f"{url_a},{urls[1]}", turn_workers=4)
         for round_ in range(2):
             _text_round(running, people, round_)
