@@ -23,14 +23,18 @@ RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
 
 class PostgresFanout:
-    """Relays local changes to the other processes and theirs to `wake_local`."""
+    """Relays local changes to the other processes and theirs to `wake_local`, with the
+    topic each was published under (the console publishes none; the work processes'
+    relay says which loops have work)."""
 
     def __init__(
-        self, conninfo: str, wake_local: Callable[[], None], channel: str = CHANNEL
+        self, conninfo: str, wake_local: Callable[[str], None], channel: str = CHANNEL
     ) -> None:
         self.conninfo = conninfo
         self.channel = channel
         self.wake_local = wake_local
+        self._topics: set[str] = set()
+        self._topics_lock = threading.Lock()
         self._pending = threading.Event()
         self._stop = threading.Event()
         self._listening = threading.Event()
@@ -50,8 +54,10 @@ class PostgresFanout:
         for thread in self._threads:
             thread.join(5)
 
-    def publish(self) -> None:
-        """Announce a change (non-blocking; bursts are coalesced into one NOTIFY)."""
+    def publish(self, topic: str = "") -> None:
+        """Announce a change (non-blocking; a burst is coalesced into one NOTIFY a topic)."""
+        with self._topics_lock:
+            self._topics.add(topic)
         self._pending.set()
 
     def wait_listening(self, timeout: float) -> bool:
@@ -67,7 +73,10 @@ class PostgresFanout:
             self._pending.clear()
             if self._stop.is_set():
                 return
-            conn.execute("SELECT pg_notify(%s, '')", (self.channel,))
+            with self._topics_lock:
+                topics, self._topics = self._topics, set()
+            for topic in sorted(topics):
+                conn.execute("SELECT pg_notify(%s, %s)", (self.channel, topic))
 
     def _listen(self) -> None:
         self._forever(self._listen_on)
@@ -78,7 +87,7 @@ class PostgresFanout:
         while not self._stop.is_set():
             for notice in conn.notifies(timeout=1.0):
                 if notice.pid not in self._own_pids:  # our own changes woke us already
-                    self.wake_local()
+                    self.wake_local(notice.payload)
 
     def _forever(self, work: Callable[[psycopg.Connection], None]) -> None:
         failures = 0

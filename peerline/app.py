@@ -38,6 +38,7 @@ from records.timings import Timings
 
 log = logging.getLogger(__name__)
 WORK_CHANNEL = "peerline_work"  # web processes wake work processes (split roles)
+STORED = "stored"  # its topic for a stored text: the safety lane screens it, nothing else yet
 RETENTION_POLL = 60.0  # the purge itself runs at most hourly, under a lease
 
 
@@ -95,19 +96,22 @@ class Peerline:
         self.turns.timings = self.outbox.timings = self.timings
         self.started = False
         # Wakes the work loops of other processes (role `web`: the `work` processes' loops).
-        self.wake_elsewhere: Callable[[], None] = lambda: None
+        self.wake_elsewhere: Callable[[str], None] = lambda _topic: None
         self.inbox = Inbox(self.db, self.clock, on_stored=self._stored)
         self.statuses = StatusBook(self.db)
 
     def _stored(self) -> None:
         self.safety_loop.wake()
-        self.wake_elsewhere()
+        self.wake_elsewhere(STORED)
 
-    def wake_work(self) -> None:
-        """Another process stored a text or queued a reply: look now, not at the next poll."""
+    def wake_work(self, topic: str = "") -> None:
+        """Another process stored a text (only the safety lane has work: it wakes the turns
+        once it has screened it) or queued a reply: look now, not at the next poll. Waking
+        every loop for every stored text cost the work process an empty claim a lane each."""
         self.safety_loop.wake()
-        self.turn_loop.wake()
-        self.wake_outbox()
+        if topic != STORED:
+            self.turn_loop.wake()
+            self.wake_outbox()
 
     def case_changed(self, case_id: int) -> None:
         for listener in self.case_listeners:
@@ -116,7 +120,7 @@ class Peerline:
     def wake_outbox(self) -> None:
         self.outbox_safety_loop.wake()
         self.outbox_loop.wake()
-        self.wake_elsewhere()
+        self.wake_elsewhere("outbox")
 
     def _turn_step(self) -> int:
         return self.turn_pool.step()
@@ -257,7 +261,7 @@ def work_wakeups(peerline: Peerline) -> PostgresFanout | None:
     role, db = peerline.settings.role, peerline.db
     if role == "all" or not db.is_postgres:
         return None
-    wake_here = peerline.wake_work if role == "work" else (lambda: None)
+    wake_here = peerline.wake_work if role == "work" else (lambda _topic: None)
     relay = PostgresFanout(_conninfo(db), wake_here, channel=WORK_CHANNEL)
     if role == "web":
         peerline.wake_elsewhere = relay.publish
@@ -268,7 +272,7 @@ def live_fanout(db: Database, live: LiveQueue) -> PostgresFanout | None:
     """On PostgreSQL, every process's consoles hear of every change (console/fanout.py)."""
     if not db.is_postgres:
         return None
-    fanout = PostgresFanout(_conninfo(db), live.wake)
+    fanout = PostgresFanout(_conninfo(db), lambda _topic: live.wake())
     live.relay = fanout.publish
     return fanout
 
