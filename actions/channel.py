@@ -5,6 +5,13 @@ port, while the rest of Rasa's API asks for `--auth-token`. peerline's gateway i
 client, so this channel asks for the same token (query `?token=` or `Authorization:
 Bearer`), read from the RASA_TOKEN environment variable, never from a command line that
 `ps` would show. Referenced from bot/credentials.yml; the URL is unchanged.
+
+It also takes a reading the gateway already has: the safety lane's second opinion asked the
+engine's NLU about the same text (`/model/parse`), and the turn passes that answer in its
+metadata (`peerline_parse`, bot/parses.py). Rasa uses a message's parse data instead of
+parsing it again. A reading that is not of this very text, or not in the shape Rasa needs,
+is dropped and Rasa parses as usual; either way it is taken out of the metadata, so the
+tracker does not keep it twice.
 """
 
 from __future__ import annotations
@@ -19,6 +26,23 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+READING_KEY = "peerline_parse"
+
+
+def given_reading(message: UserMessage) -> dict[str, Any] | None:
+    """The reading sent with the message, if it is one of this text; removed from metadata."""
+    metadata = message.metadata if isinstance(message.metadata, dict) else {}
+    reading = metadata.pop(READING_KEY, None)
+    if (
+        isinstance(reading, dict)
+        and reading.get("text") == message.text
+        and isinstance(reading.get("intent"), dict)
+        and reading["intent"].get("name")
+        and isinstance(reading.get("entities"), list)
+    ):
+        return reading
+    return None
 
 
 def token_ok(sent: str | None, expected: str) -> bool:
@@ -47,7 +71,11 @@ class TokenRestInput(RestInput):
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        async def parsed_once(message: UserMessage) -> None:
+            message.parse_data = given_reading(message)
+            await on_new_message(message)
+
+        webhook = super().blueprint(parsed_once)
         expected = os.environ.get("RASA_TOKEN", "")
 
         @webhook.middleware("request")

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
 
+from bot.parses import Parses
 from bot.replicas import Replica, Replicas
 
 
@@ -40,6 +41,7 @@ _refused = retry(
     reraise=True,
 )
 NOTHING_RAN = (httpx.ConnectError, httpx.ConnectTimeout)  # safe to ask the next replica
+READING_KEY = "peerline_parse"  # the metadata key actions/channel.py takes a reading from
 
 
 class RasaEngine:
@@ -50,12 +52,19 @@ class RasaEngine:
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         self.replicas = Replicas(urls, timeout)
         self._token = token
+        self._timeout = timeout
+        self.parses = Parses()  # the second opinion's readings, for the same text's turn
 
     def close(self) -> None:
         self.replicas.close()
 
     def message(self, sender: str, text: str, metadata: dict[str, Any]) -> list[EngineReply]:
-        """Run one user turn through the REST channel and return the bot's replies."""
+        """Run one user turn through the REST channel and return the bot's replies. A reading
+        of the same text that the safety lane's second opinion got goes with it, so the
+        engine does not parse the text again (bot/parses.py)."""
+        reading = self.parses.take(text)
+        if reading is not None:
+            metadata = {**metadata, READING_KEY: reading}
         payload = {"sender": sender, "message": text, "metadata": metadata}
         data = self._post("/webhooks/rest/webhook", payload, self.replicas.for_sender(sender))
         if not isinstance(data, list):
@@ -73,12 +82,16 @@ class RasaEngine:
         return [_reply(item) for item in messages if isinstance(item, dict)]
 
     def parse(self, text: str, timeout: float | None = None) -> tuple[str, float] | None:
-        """NLU only (`/model/parse`): the top intent and its confidence."""
-        data = self._post("/model/parse", {"text": text}, self.replicas.round_robin(), timeout)
-        intent = data.get("intent") if isinstance(data, dict) else None
-        if not isinstance(intent, dict) or not intent.get("name"):
-            return None
-        return str(intent["name"]), float(intent.get("confidence") or 0.0)
+        """NLU only (`/model/parse`): the top intent and its confidence. The whole reading is
+        kept for the same text's turn."""
+        with self.parses.reading(text, timeout or self._timeout) as keep:
+            data = self._post("/model/parse", {"text": text}, self.replicas.round_robin(), timeout)
+            intent = data.get("intent") if isinstance(data, dict) else None
+            if not isinstance(intent, dict) or not intent.get("name"):
+                return None
+            if _is_reading(data, text):
+                keep(data)
+            return str(intent["name"]), float(intent.get("confidence") or 0.0)
 
     def is_ready(self) -> bool:
         """At least one replica has its model loaded."""
@@ -142,6 +155,16 @@ def _answer(replica: Replica, response: httpx.Response) -> Any:
         raise EngineUnavailable("engine answered with invalid JSON") from exc
     replica.breaker.succeeded()
     return data
+
+
+def _is_reading(data: Any, text: str) -> bool:
+    """The shape Rasa's processor needs from a message's parse data, of this very text."""
+    return (
+        isinstance(data, dict)
+        and data.get("text") == text.strip()
+        and isinstance(data.get("intent"), dict)
+        and isinstance(data.get("entities"), list)
+    )
 
 
 def _reply(item: dict[str, Any]) -> EngineReply:

@@ -118,11 +118,11 @@ class SafetyLane:
             else:
                 self._settle(arrival, decision, now)
         self._mark_quiet(quiet, now)
+        for arrival, decision in decided:  # asked before the turns wake: a turn reuses the
+            if decision.level < Level.EMERGENCY:  # engine's reading of its text (bot/parses.py)
+                self._ask_engine(arrival, decision)
         self.on_screened()
         self._engagement(arrivals)
-        for arrival, decision in decided:
-            if decision.level < Level.EMERGENCY:
-                self._ask_engine(arrival, decision)
         return len(arrivals)
 
     def _unscreened(self) -> list[Arrival]:
