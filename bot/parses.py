@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from prometheus_client import Counter
+
 Reading = dict[str, Any]
 KEPT = 1024  # readings waiting for their turn; beyond this the oldest is dropped
 FRESH_SECONDS = 60.0  # older readings are not used (a turn long after: a model may have changed)
@@ -30,6 +32,7 @@ class Parses:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
+        self.counts: Counter | None = None  # the app hands in its /metrics counter
         self._lock = threading.Lock()
         self._read: OrderedDict[str, tuple[float, Reading]] = OrderedDict()
         self._reading: dict[str, tuple[threading.Event, float]] = {}
@@ -66,6 +69,8 @@ class Parses:
                 self.parsed_again += 1
             else:
                 self.reused += 1
+        if self.counts is not None:
+            self.counts.labels("parsed_again" if reading is None else "reused").inc()
         return reading
 
     def _keep(self, key: str, reading: Reading) -> None:

@@ -94,6 +94,7 @@ class Peerline:
         self.lane.on_screened = self.turn_loop.wake
         self.timings = Timings()  # what /metrics exposes
         self.turns.timings = self.outbox.timings = self.timings
+        self.engine.parses.counts = self.timings.readings
         self.started = False
         # Wakes the work loops of other processes (role `web`: the `work` processes' loops).
         self.wake_elsewhere: Callable[[str], None] = lambda _topic: None

@@ -7,7 +7,7 @@ test process never share figures. Only durations are recorded: never a number or
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 # Seconds. Acks are milliseconds; turns and sends are seconds (an engine call, pacing).
 ACK_BUCKETS = (0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -38,4 +38,11 @@ class Timings:
             ["lane"],
             registry=self.registry,
             buckets=TURN_BUCKETS,
+        )
+        self.readings = Counter(
+            "peerline_engine_readings",
+            "Turns sent to the engine with the safety lane's reading of their text (reused) "
+            "or without it (parsed again by the engine)",
+            ["use"],
+            registry=self.registry,
         )

@@ -50,6 +50,7 @@ from scripts.bench_support import (
     cpu_seconds,
     database_url,
     free_port,
+    readings_reused,
     rss_mb,
 )
 from tests.support.twilio import inbound_params
@@ -279,6 +280,12 @@ def run(
             for side in order:
                 results.append(run_round(side, people, turns, p, engine))
         after = ack_buckets(p.url)
+        reused, again = readings_reused((p.worker or p.app).url)
+        share = reused / (reused + again) if reused + again else 0.0
+        console.print(
+            f"turns whose text the engine read once (the second opinion's reading "
+            f"reused): {reused:.0f} of {reused + again:.0f} ({share:.0%})"
+        )
     server = Round("server", acks=[bucket_quantile(before, after, q) for q in (0.5, 0.99)])
     return [*results, server]
 

@@ -194,3 +194,14 @@ def bucket_quantile(before: dict[float, float], after: dict[float, float], q: fl
     if not total:
         return float("nan")
     return next(bound for bound, count in counts.items() if count >= q * total)
+
+
+def readings_reused(url: str) -> tuple[float, float]:
+    """Turns that reused the safety lane's reading of their text, and turns whose text the
+    engine parsed again (/metrics of the process running the turns: bot/parses.py)."""
+    counts = {"reused": 0.0, "parsed_again": 0.0}
+    for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
+        if line.startswith("peerline_engine_readings_total{"):
+            use = line.split('use="', 1)[1].split('"', 1)[0]
+            counts[use] = float(line.rsplit(" ", 1)[1])
+    return counts["reused"], counts["parsed_again"]
