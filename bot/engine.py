@@ -54,6 +54,9 @@ class RasaEngine:
         self._token = token
         self._timeout = timeout
         self.parses = Parses()  # the second opinion's readings, for the same text's turn
+        # Readings are reused with one engine only: with several, a parse goes to any
+        # replica and the turn to the person's home, which may run another model.
+        self._one_engine = len(urls) == 1
 
     def close(self) -> None:
         self.replicas.close()
@@ -62,7 +65,7 @@ class RasaEngine:
         """Run one user turn through the REST channel and return the bot's replies. A reading
         of the same text that the safety lane's second opinion got goes with it, so the
         engine does not parse the text again (bot/parses.py)."""
-        reading = self.parses.take(text)
+        reading = self.parses.take(text) if self._one_engine else None
         if reading is not None:
             metadata = {**metadata, READING_KEY: reading}
         payload = {"sender": sender, "message": text, "metadata": metadata}
@@ -84,14 +87,14 @@ class RasaEngine:
     def parse(self, text: str, timeout: float | None = None) -> tuple[str, float] | None:
         """NLU only (`/model/parse`): the top intent and its confidence. The whole reading is
         kept for the same text's turn."""
+        order = self.replicas.round_robin()
+        if not self._one_engine:  # the turn may run on another replica, with another model
+            return _top_intent(self._post("/model/parse", {"text": text}, order, timeout))
         with self.parses.reading(text, timeout or self._timeout) as keep:
-            data = self._post("/model/parse", {"text": text}, self.replicas.round_robin(), timeout)
-            intent = data.get("intent") if isinstance(data, dict) else None
-            if not isinstance(intent, dict) or not intent.get("name"):
-                return None
+            data = self._post("/model/parse", {"text": text}, order, timeout)
             if _is_reading(data, text):
                 keep(data)
-            return str(intent["name"]), float(intent.get("confidence") or 0.0)
+            return _top_intent(data)
 
     def is_ready(self) -> bool:
         """At least one replica has its model loaded."""
@@ -155,6 +158,13 @@ def _answer(replica: Replica, response: httpx.Response) -> Any:
         raise EngineUnavailable("engine answered with invalid JSON") from exc
     replica.breaker.succeeded()
     return data
+
+
+def _top_intent(data: Any) -> tuple[str, float] | None:
+    intent = data.get("intent") if isinstance(data, dict) else None
+    if not isinstance(intent, dict) or not intent.get("name"):
+        return None
+    return str(intent["name"]), float(intent.get("confidence") or 0.0)
 
 
 def _is_reading(data: Any, text: str) -> bool:

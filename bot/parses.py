@@ -7,7 +7,9 @@ hands the engine the reading the second opinion got (actions/channel.py passes i
 the message's parse data, which Rasa uses instead of parsing again). A reading is the NLU's
 alone, the same for the same text whoever sent it, and it is used at most once. A turn whose
 text is being read waits for that reading, at most until the reading's own deadline: its
-request would otherwise queue behind it in the same engine.
+request would otherwise queue behind it in the same engine. With several engine replicas
+readings are not reused (bot/engine.py): the turn may run on another replica, with another
+model.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class Parses:
         self._reading: dict[str, tuple[threading.Event, float]] = {}
         self.reused = 0  # turns that used a reading (the benchmark prints these)
         self.parsed_again = 0
+
+    def __len__(self) -> int:
+        """Readings held, waiting for their turns."""
+        with self._lock:
+            return len(self._read)
 
     @contextmanager
     def reading(self, text: str, timeout: float) -> Iterator[Callable[[Reading], None]]:
@@ -74,8 +81,14 @@ class Parses:
         return reading
 
     def _keep(self, key: str, reading: Reading) -> None:
+        """Kept for its turn; readings no turn took (a STOP, a text to a case, a turn that
+        ran first) go once stale, so no text stays in memory longer than a minute."""
+        now = self._clock()
         with self._lock:
-            self._read[key] = (self._clock(), reading)
+            self._read[key] = (now, reading)
             self._read.move_to_end(key)
-            while len(self._read) > KEPT:
+            while len(self._read) > KEPT or self._oldest_age(now) > FRESH_SECONDS:
                 self._read.popitem(last=False)
+
+    def _oldest_age(self, now: float) -> float:
+        return now - next(iter(self._read.values()))[0]

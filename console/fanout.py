@@ -75,8 +75,14 @@ class PostgresFanout:
                 return
             with self._topics_lock:
                 topics, self._topics = self._topics, set()
-            for topic in sorted(topics):
-                conn.execute("SELECT pg_notify(%s, %s)", (self.channel, topic))
+            try:
+                for topic in sorted(topics):
+                    conn.execute("SELECT pg_notify(%s, %s)", (self.channel, topic))
+            except psycopg.Error:  # sent again once reconnected
+                with self._topics_lock:
+                    self._topics |= topics
+                self._pending.set()
+                raise
 
     def _listen(self) -> None:
         self._forever(self._listen_on)

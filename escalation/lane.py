@@ -118,10 +118,12 @@ class SafetyLane:
             else:
                 self._settle(arrival, decision, now)
         self._mark_quiet(quiet, now)
-        for arrival, decision in decided:  # asked before the turns wake: a turn reuses the
-            if decision.level < Level.EMERGENCY:  # engine's reading of its text (bot/parses.py)
-                self._ask_engine(arrival, decision)
-        self.on_screened()
+        try:  # asked before the turns wake: a turn reuses the engine's reading of its text
+            for arrival, decision in decided:  # (bot/parses.py)
+                if decision.level < Level.EMERGENCY:
+                    self._ask_engine(arrival, decision)
+        finally:
+            self.on_screened()
         self._engagement(arrivals)
         return len(arrivals)
 

@@ -79,6 +79,19 @@ def test_a_turn_reuses_the_second_opinions_reading_of_its_text(engine: EnginePro
         client.close()
 
 
+@pytest.mark.engine
+def test_with_several_replicas_a_turn_does_not_reuse_another_replicas_reading(
+    engine: EngineProcesses,
+) -> None:
+    client = RasaEngine([engine.url, engine.url + "/"], engine.token)
+    try:
+        assert client.parse("i have an appointment tomorrow", timeout=30) is not None
+        client.message("parsed-once-4", "i have an appointment tomorrow", {})
+        assert (client.parses.reused, len(client.parses)) == (0, 0)
+    finally:
+        client.close()
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 100.0
@@ -118,3 +131,14 @@ def test_readings_are_per_text_used_once_and_not_used_stale() -> None:
         keep({"text": "later"})
     clock.now += FRESH_SECONDS + 1
     assert parses.take("later") is None, "a stale reading is not used"
+
+
+def test_a_reading_no_turn_took_is_not_held_past_a_minute() -> None:
+    clock = FakeClock()
+    parses = Parses(clock)
+    with parses.reading("STOP", timeout=2.0) as keep:
+        keep({"text": "STOP"})  # a compliance word: no turn asks the engine
+    clock.now += FRESH_SECONDS + 1
+    with parses.reading("hello", timeout=2.0) as keep:
+        keep({"text": "hello"})
+    assert len(parses) == 1, "the stale text was let go"
