@@ -39,6 +39,7 @@ from records.timings import Timings
 log = logging.getLogger(__name__)
 WORK_CHANNEL = "peerline_work"  # web processes wake work processes (split roles)
 STORED = "stored"  # its topic for a stored text: the safety lane screens it, nothing else yet
+OUTBOX = "outbox"  # its topic for a queued text: every loop looks
 RETENTION_POLL = 60.0  # the purge itself runs at most hourly, under a lease
 
 
@@ -121,7 +122,7 @@ class Peerline:
     def wake_outbox(self) -> None:
         self.outbox_safety_loop.wake()
         self.outbox_loop.wake()
-        self.wake_elsewhere("outbox")
+        self.wake_elsewhere(OUTBOX)
 
     def _turn_step(self) -> int:
         return self.turn_pool.step()

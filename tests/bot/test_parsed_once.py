@@ -13,6 +13,7 @@ import pytest
 from bot.engine import READING_KEY, RasaEngine
 from bot.parses import FRESH_SECONDS, Parses
 from peerline.engine_process import EngineProcesses
+from tests.support.ticks import Ticks
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -92,14 +93,6 @@ def test_with_several_replicas_a_turn_does_not_reuse_another_replicas_reading(
         client.close()
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_turn_waits_for_a_reading_on_its_way_but_not_past_its_deadline() -> None:
     parses = Parses()
     reading = {"text": "hello", "intent": {"name": "greet"}, "entities": []}
@@ -120,7 +113,7 @@ def test_a_turn_waits_for_a_reading_on_its_way_but_not_past_its_deadline() -> No
 
 
 def test_readings_are_per_text_used_once_and_not_used_stale() -> None:
-    clock = FakeClock()
+    clock = Ticks()
     parses = Parses(clock)
     with parses.reading("hello", timeout=2.0) as keep:
         keep({"text": "hello"})
@@ -134,7 +127,7 @@ def test_readings_are_per_text_used_once_and_not_used_stale() -> None:
 
 
 def test_a_reading_no_turn_took_is_not_held_past_a_minute() -> None:
-    clock = FakeClock()
+    clock = Ticks()
     parses = Parses(clock)
     with parses.reading("STOP", timeout=2.0) as keep:
         keep({"text": "STOP"})  # a compliance word: no turn asks the engine

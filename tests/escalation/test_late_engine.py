@@ -4,18 +4,11 @@ while the engine stays late, and one answer in time ends it."""
 from __future__ import annotations
 
 from escalation.late_engine import PAUSES, LateEngine
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.ticks import Ticks
 
 
 def test_one_late_answer_is_a_hiccup_two_pause_the_asks() -> None:
-    clock = Clock()
+    clock = Ticks()
     late = LateEngine(budget=2.0, now=clock)
     late.answered(2.5)
     assert late.may_ask()
@@ -27,7 +20,7 @@ def test_one_late_answer_is_a_hiccup_two_pause_the_asks() -> None:
 
 
 def test_the_pause_grows_while_the_engine_stays_late_and_ends_when_it_answers_in_time() -> None:
-    clock = Clock()
+    clock = Ticks()
     late = LateEngine(budget=2.0, now=clock)
     late.answered(3.0)
     late.answered(3.0)
@@ -44,7 +37,7 @@ def test_the_pause_grows_while_the_engine_stays_late_and_ends_when_it_answers_in
 
 def test_quick_refusals_are_not_late() -> None:
     """An engine that is down refuses at once: nothing is wasted, so nothing pauses."""
-    late = LateEngine(budget=2.0, now=Clock())
+    late = LateEngine(budget=2.0, now=Ticks())
     for _ in range(5):
         late.answered(0.01)
     assert late.may_ask() and late.skipped == 0
