@@ -8,8 +8,8 @@ running one at RASA_URL with RASA_TOKEN when --running is given, and asks its NL
 top intent of every labelled text in the tuning sets: data/safety/{labelled,blind_a,
 blind_c}.csv and data/safety/train_*.csv. Texts the NLU was trained on (data/nlu) are
 dropped, so confidence is measured on text the engine never saw. The held-out sets
-(blind_b, blind_d, blind_e, blind_f, blind_g, blind_h) and data/safety/calm_check.csv are
-never read.
+(blind_b, blind_d, blind_e, blind_f, blind_g, blind_h, blind_i) and
+data/safety/calm_check.csv are never read.
 
 For each risk intent, the engine's reading is right when the text is labelled escalate
 (for an urgent raise) or labelled an emergency (for an emergency raise). The threshold is

@@ -34,7 +34,7 @@ done
 .venv/bin/peerline triage data/safety/train_subtle_positives.csv --no-engine --min-recall 0.98 \
     --max-false-rate 0.10 | grep -A1 "the engine:"
 step "safety screen on the held-out sets (figures only: never tuned against, so never a gate)"
-for set in blind_b blind_d blind_e blind_f blind_g blind_h; do
+for set in blind_b blind_d blind_e blind_f blind_g blind_h blind_i; do
     echo "$set:"
     COLUMNS=200 .venv/bin/peerline triage "data/safety/$set.csv" --no-engine | grep -A1 "the engine:"
 done
