@@ -266,10 +266,14 @@ class SafetyLane:
     def _second_opinion(self, arrival: Arrival, decision: Decision) -> None:
         try:
             assert self._nlu is not None
+            if not self.late_engine.may_ask():  # it went late while this ask waited its turn
+                return
             text = arrival.body[: self.max_chars]
             asked = time.monotonic()
             nlu = self._nlu(text)
-            self.late_engine.answered(time.monotonic() - asked)
+            took = time.monotonic() - asked
+            if nlu is not None or took >= self.late_engine.budget * 0.9:
+                self.late_engine.answered(took)  # a quick refusal says nothing of lateness
             if nlu is None:
                 return
             context = ScreenContext(arrival.last_question, nlu[0], nlu[1])

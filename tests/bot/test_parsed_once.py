@@ -135,3 +135,32 @@ def test_a_reading_no_turn_took_is_not_held_past_a_minute() -> None:
     with parses.reading("hello", timeout=2.0) as keep:
         keep({"text": "hello"})
     assert len(parses) == 1, "the stale text was let go"
+
+
+def test_people_sending_the_same_text_at_once_each_use_one_reading() -> None:
+    """ "ok" from three people at once: two second opinions came back, so two of the three
+    turns use a reading and the third is parsed by the engine. Before, each reading replaced
+    the one before, so a crowd sending the same words reused at most one."""
+    parses = Parses(Ticks())
+    for _ in range(2):
+        with parses.reading("ok", timeout=2.0) as keep:
+            keep({"text": "ok"})
+    assert len(parses) == 2
+    assert [parses.take("ok") for _ in range(3)] == [{"text": "ok"}, {"text": "ok"}, None]
+    assert (parses.reused, parses.parsed_again, len(parses)) == (2, 1, 0)
+
+
+def test_a_turn_waits_for_any_reading_of_its_text_still_on_its_way() -> None:
+    parses = Parses()
+    got: list[Any] = []
+    with parses.reading("ok", timeout=5.0) as first, parses.reading("ok", timeout=5.0) as second:
+        takers = [threading.Thread(target=lambda: got.append(parses.take("ok"))) for _ in "ab"]
+        for taker in takers:
+            taker.start()
+        time.sleep(0.2)
+        assert not got, "both turns wait while their readings are on their way"
+        first({"text": "ok"})
+        second({"text": "ok"})
+    for taker in takers:
+        taker.join(5)
+    assert got == [{"text": "ok"}, {"text": "ok"}]

@@ -31,6 +31,8 @@ from records.participants import enrol
 from tests.conftest import RunningApp
 from tests.support.hung import HungServer
 from tests.support.records import add_peer as support_add_peer
+from tests.support.servers import serve_in_thread
+from tests.support.stub_rasa import StubRasa
 from tests.support.twilio import inbound_params, signed_post
 from tests.support.waiting import wait_for
 
@@ -138,6 +140,25 @@ def test_a_hung_engine_is_not_asked_for_second_opinions_it_cannot_give_in_time(
     case = crisis_reaches_a_human(db, sandbox, phones[8])
     assert case.level == CaseLevel.EMERGENCY
     assert late.skipped >= 6
+
+
+def test_asks_still_waiting_when_the_engine_went_late_are_not_sent(
+    app_factory: Callable[..., RunningApp], db: Database
+) -> None:
+    """A crowd's texts arrive together and their second opinions queue behind the first two.
+    The engine answers those, but late: the queued ones are then dropped, not sent to an
+    engine that would do their work for nobody while every reply waits behind it."""
+    phones = enrol_people(db, 12)
+    busy = StubRasa("busy", parse_delay=0.95)  # answers, after 0.9 of the budget
+    with serve_in_thread(busy.app()) as url:
+        app = app_factory(rasa_url=url, safety_engine_budget_seconds=1.0)
+        for phone in phones:
+            text(app, phone, "doing alright, the usual")
+        lane = app.peerline.lane
+        wait_for(lambda: lane.late_engine.skipped >= 9, timeout=SECONDS, what="queued asks")
+        wait_for(lambda: lane.opinions_pending == 0, timeout=SECONDS, what="no ask left")
+    # the two it had, and at most one a worker took up between the two late answers
+    assert busy.parsed <= 3, f"{busy.parsed} of 12 asks sent to an engine known to be late"
 
 
 def test_engine_down_and_an_earlier_text_pending_the_crisis_is_not_behind_it(

@@ -1,6 +1,7 @@
 """A stand-in Rasa replica that echoes each turn and records when it ran, for tests of how
-turns are spread over replicas (the real engine's replies are not what those tests check;
-the fault test in tests/peerline/test_scale_faults.py runs real replicas)."""
+turns are spread over replicas and of how a busy engine is asked for second opinions (the
+real engine's replies are not what those tests check; the fault test in
+tests/peerline/test_scale_faults.py runs real replicas)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ class Call:
 class StubRasa:
     name: str
     delay: float = 0.05
+    parse_delay: float = 0.0  # a busy engine: NLU answers, but late
     calls: list[Call] = field(default_factory=list)
+    parsed: int = 0  # /model/parse requests it worked on
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def senders(self) -> set[str]:
@@ -48,6 +51,9 @@ class StubRasa:
 
         @app.post("/model/parse")
         async def parse() -> dict[str, Any]:
+            with self._lock:
+                self.parsed += 1
+            await anyio.sleep(self.parse_delay)
             return {"intent": {"name": "greet", "confidence": 0.99}}
 
         @app.get("/status")
