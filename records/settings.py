@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     engine_nice: int = Field(
         10, ge=0, le=19, description="CPU niceness of Rasa and the action server it starts"
     )
-    turn_workers: int = Field(32, ge=1, le=64, description="turns run at once, across people")
+    turn_workers: int = Field(8, ge=1, le=64, description="turns run at once, across people")
     turn_max_errors: int = Field(5, ge=1, description="failed turns before one is set aside")
     action_server_url: str = Field("http://127.0.0.1:5055/webhook", description="Rasa actions")
 
