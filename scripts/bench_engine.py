@@ -172,14 +172,14 @@ async def _crowd(side: str, people: int, turns: int, p: Peerline, engine: Engine
 
 
 def _pids(p: Peerline, engine: EngineProcesses) -> dict[str, int]:
-    """Whose CPU a round costs: Rasa, its action server, peerline's processes and this one
-    (the clients and the sandbox carrier, which stands in for Twilio's servers)."""
+    """Whose CPU a round costs: Rasa, its action server, peerline's processes, the sandbox
+    carrier (standing in for Twilio's servers), this one (the clients) and the reply watcher."""
     pids = {"rasa": engine.rasa_pid, "app": p.app.pid}
     if len(engine.pids) > 1:
         pids["actions"] = engine.pids[0]
     if p.worker:
         pids["work"] = p.worker.pid
-    return {**pids, "carrier": p.carrier_pid, "bench": os.getpid()}
+    return {**pids, "carrier": p.carrier_pid, "bench": os.getpid(), "watcher": p.watcher.pid}
 
 
 def run_round(side: str, people: int, turns: int, p: Peerline, engine: EngineProcesses) -> Round:

@@ -4,6 +4,8 @@ memory), a fresh database, and a watcher that sees each reply queued."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import multiprocessing.process
 import os
 import secrets
 import signal
@@ -14,6 +16,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from types import TracebackType
 
@@ -125,51 +129,107 @@ class AppProcess:
 
 
 class ReplyWatcher:
-    """Polls the outbox for replies and resolves, per inbound MessageSid, a future with the
-    time (epoch seconds) its first reply was queued."""
+    """Resolves, per inbound MessageSid, a future with the time (epoch seconds) its first
+    reply was queued. The polling runs in a process of its own: in the clients' process its
+    queries held their GIL for milliseconds at a time, and every acknowledgement that came
+    back meanwhile was timed late (the app's figure, not the benchmark's)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self.loop: asyncio.AbstractEventLoop | None = None
         self._waiting: dict[str, asyncio.Future[float]] = {}
+        self._early: dict[str, float] = {}  # replies seen before anyone expected them
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._last_id = 0
-        self._thread = threading.Thread(target=self._run, name="reply-watcher", daemon=True)
+        self._stop = multiprocessing.get_context("spawn").Event()
+        self._poller: multiprocessing.process.BaseProcess | None = None
+        self._reader = threading.Thread(target=self._read, name="reply-reader", daemon=True)
+        self._replies: Connection | None = None
+
+    @property
+    def pid(self) -> int:
+        """The polling process (its CPU is the benchmark's, not the app's)."""
+        return (self._poller.pid or 0) if self._poller else 0
 
     def expect(self, sid: str) -> asyncio.Future[float]:
         assert self.loop is not None
         future: asyncio.Future[float] = self.loop.create_future()
         with self._lock:
-            self._waiting[sid] = future
+            if sid in self._early:
+                future.set_result(self._early.pop(sid))
+            else:
+                self._waiting[sid] = future
         return future
 
     def start(self) -> None:
         with self.db.session() as session:
-            self._last_id = session.scalar(select(Message.id).order_by(Message.id.desc())) or 0
-        self._thread.start()
+            last_id = session.scalar(select(Message.id).order_by(Message.id.desc())) or 0
+        spawn = multiprocessing.get_context("spawn")
+        self._replies, sending = spawn.Pipe(duplex=False)
+        url = self.db.engine.url.render_as_string(hide_password=False)
+        self._poller = spawn.Process(
+            target=_poll_replies, args=(url, last_id, sending, self._stop), daemon=True
+        )
+        self._poller.start()
+        sending.close()  # the poller holds the only sending end: its exit ends the reader
+        self._reader.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(5)
+        if self._poller is not None:
+            self._poller.join(5)
+        self._reader.join(5)
 
-    def _run(self) -> None:
-        inbound = aliased(Message)
-        while not self._stop.wait(POLL_SECONDS):
+    def _read(self) -> None:
+        assert self._replies is not None
+        while True:
+            try:
+                sid, queued_at = self._replies.recv()
+            except (EOFError, OSError):  # the poller has exited
+                if not self._stop.is_set():
+                    self._fail_waiting()
+                return
+            with self._lock:
+                future = self._waiting.pop(sid, None)
+                if future is None:
+                    self._early[sid] = queued_at
+            if future is not None and self.loop is not None:
+                self.loop.call_soon_threadsafe(_resolve, future, queued_at)
+
+    def _fail_waiting(self) -> None:
+        """The poller died early: no reply will be seen, so nobody waits out its timeout."""
+        with self._lock:
+            waiting, self._waiting = list(self._waiting.values()), {}
+        if self.loop is not None:
+            for future in waiting:
+                self.loop.call_soon_threadsafe(_fail, future)
+
+
+def _fail(future: asyncio.Future[float]) -> None:
+    if not future.done():
+        future.set_exception(RuntimeError("the reply watcher's poller exited"))
+
+
+def _poll_replies(url: str, last_id: int, out: Connection, stop: Event) -> None:
+    """In its own process: each first reply's inbound sid and queue time, sent once."""
+    db = Database(url)
+    inbound = aliased(Message)
+    told: set[str] = set()
+    with out:
+        while not stop.wait(POLL_SECONDS):
             query = (
                 select(Message.id, Message.created_at, inbound.twilio_sid)
                 .join(inbound, inbound.id == Message.reply_to_id)
-                .where(Message.direction == Direction.OUTBOUND, Message.id > self._last_id - 500)
+                .where(Message.direction == Direction.OUTBOUND, Message.id > last_id - 500)
                 .order_by(Message.id)
             )
-            with self.db.session() as session:
+            with db.session() as session:
                 rows = session.execute(query).all()
             for row in rows:
-                self._last_id = max(self._last_id, row.id)
-                with self._lock:
-                    future = self._waiting.pop(row.twilio_sid or "", None)
-                if future is not None and self.loop is not None:
-                    self.loop.call_soon_threadsafe(_resolve, future, row.created_at.timestamp())
+                last_id = max(last_id, row.id)
+                if row.twilio_sid and row.twilio_sid not in told:
+                    told.add(row.twilio_sid)
+                    out.send((row.twilio_sid, row.created_at.timestamp()))
+    db.dispose()
 
 
 def _resolve(future: asyncio.Future[float], value: float) -> None:
