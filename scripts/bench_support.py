@@ -138,7 +138,6 @@ class ReplyWatcher:
         self.db = db
         self.loop: asyncio.AbstractEventLoop | None = None
         self._waiting: dict[str, asyncio.Future[float]] = {}
-        self._early: dict[str, float] = {}  # replies seen before anyone expected them
         self._lock = threading.Lock()
         self._stop = multiprocessing.get_context("spawn").Event()
         self._poller: multiprocessing.process.BaseProcess | None = None
@@ -154,10 +153,7 @@ class ReplyWatcher:
         assert self.loop is not None
         future: asyncio.Future[float] = self.loop.create_future()
         with self._lock:
-            if sid in self._early:
-                future.set_result(self._early.pop(sid))
-            else:
-                self._waiting[sid] = future
+            self._waiting[sid] = future
         return future
 
     def start(self) -> None:
@@ -190,8 +186,6 @@ class ReplyWatcher:
                 return
             with self._lock:
                 future = self._waiting.pop(sid, None)
-                if future is None:
-                    self._early[sid] = queued_at
             if future is not None and self.loop is not None:
                 self.loop.call_soon_threadsafe(_resolve, future, queued_at)
 
