@@ -271,9 +271,7 @@ class SafetyLane:
             text = arrival.body[: self.max_chars]
             asked = time.monotonic()
             nlu = self._nlu(text)
-            took = time.monotonic() - asked
-            if nlu is not None or took >= self.late_engine.budget * 0.9:
-                self.late_engine.answered(took)  # a quick refusal says nothing of lateness
+            self.late_engine.answered(time.monotonic() - asked, refused=nlu is None)
             if nlu is None:
                 return
             context = ScreenContext(arrival.last_question, nlu[0], nlu[1])

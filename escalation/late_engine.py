@@ -41,8 +41,11 @@ class LateEngine:
                 return False
             return True
 
-    def answered(self, seconds: float) -> None:
-        """One ask finished after `seconds` (answered, refused or timed out)."""
+    def answered(self, seconds: float, refused: bool = False) -> None:
+        """One ask finished after `seconds` (answered, refused or timed out). A quick refusal
+        (the engine's breaker open) says nothing of lateness and is not counted."""
+        if refused and seconds < self.budget * 0.9:
+            return
         with self._lock:
             if seconds < self.budget * 0.9:
                 if self._pauses:
