@@ -38,6 +38,7 @@ from records import migrate
 from records.db import Database
 from records.models import Participant
 from records.participants import enrol
+from scripts import bench_floor
 from scripts.bench_carrier import carrier_process
 from scripts.bench_engine_report import Round, report
 from scripts.bench_growth import prefill
@@ -305,6 +306,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    with console.status("measuring this machine's floor: a server that does nothing..."):
+        floor = bench_floor.measure(args.people)  # before the engine loads, on a quiet machine
     with ExitStack() as stack:
         engine = EngineProcesses(
             token=secrets.token_hex(16),
@@ -319,7 +322,7 @@ def main() -> None:
         results = run(
             engine, args.people, args.turns, args.postgres, prefilled=args.prefill, split=args.split
         )
-    report(results, args.people)
+    report(results, args.people, floor)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
+from scripts.bench_floor import Floor
+
 TARGETS = {"ack_p99_ms": 20.0, "turn_p50_ratio": 1.2, "throughput_ratio": 0.9, "rss_mb": 150.0}
 console = Console(width=120)
 
@@ -88,7 +90,7 @@ def cpu_table(results: list[Round]) -> Table:
     return table
 
 
-def report(results: list[Round], people: int) -> dict[str, float]:
+def report(results: list[Round], people: int, floor: Floor | None = None) -> dict[str, float]:
     rounds = Table("round", "side", "turns", "missed", "wall s", "turns/s", "ack p99 ms", "RSS MB")
     for index, r in enumerate(r for r in results if r.side != "server"):
         ack = f"{percentile(r.acks, 99) * 1000:.1f}" if r.acks else "-"
@@ -124,6 +126,13 @@ def report(results: list[Round], people: int) -> dict[str, float]:
         "-",
         "the client's figure adds its own queueing",
     )
+    if floor is not None:
+        table.add_row(
+            "  a server that does nothing, same client",
+            f"{floor.opening_p99_ms:.1f} ms ({floor.open_p99_ms:.1f})",
+            "-",
+            "this machine's floor: opening burst p99 (on open connections); bench_floor.py",
+        )
     table.add_row(
         "turn p50 / p99",
         mark("turn_p50_ratio", f"{f['turn_p50_s']:.2f} / {f['turn_p99_s']:.2f} s"),

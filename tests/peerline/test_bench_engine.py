@@ -9,7 +9,7 @@ import math
 import pytest
 
 from peerline.engine_process import EngineProcesses
-from scripts import bench_engine
+from scripts import bench_engine, bench_floor
 
 FIGURES = ("webhook ack p50 / p99", "turn p50 / p99", "throughput", "gateway RSS")
 
@@ -28,7 +28,8 @@ def test_side_by_side_runs_and_prints_every_figure(
     if split:
         request.getfixturevalue("postgres_admin")  # skips, and says why, without PostgreSQL
     results = bench_engine.run(engine, people=10, turns=2, postgres=split, split=split)
-    figures = bench_engine.report(results, people=10)
+    floor = bench_floor.measure(people=10, bursts=2)
+    figures = bench_engine.report(results, people=10, floor=floor)
     printed = capsys.readouterr().out
     assert [r.side for r in results] == ["peerline", "raw", "raw", "peerline", "server"]
     rounds = results[:4]
@@ -43,3 +44,5 @@ def test_side_by_side_runs_and_prints_every_figure(
     assert figures["rss_mb"] > 0
     assert (figures["worker_rss_mb"] > 0) == split
     assert ("work process RSS" in printed) == split
+    assert "a server that does nothing" in printed  # this machine's floor, beside the figure
+    assert floor.opening_p99_ms > 0 and floor.open_p99_ms > 0 and floor.server_cpu_ms > 0

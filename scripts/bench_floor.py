@@ -1,0 +1,131 @@
+"""This machine's floor for a webhook acknowledgement: a server that does nothing at all.
+
+The engine benchmark's ack target (p99 at most 20 ms) is timed by a client on the same
+cores as the app, and each round opens with 100 people texting at once on 100 new
+connections. Part of every such acknowledgement is not peerline's: accepting the
+connection, parsing HTTP, the client's own work. This measures that part alone, with the
+same client (scripts/bench_http.py), the same HTTP server as `peerline serve` (uvicorn on
+uvloop and httptools) and an ASGI app that answers 200 without reading anything: what any
+Python web process here could do at best, so the benchmark's figure can be read against it.
+
+    .venv/bin/python -m scripts.bench_floor [--people 100] [--bursts 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import httpx
+import uvloop
+from starlette.types import Receive, Scope, Send
+
+from scripts.bench_http import Connection
+from scripts.bench_support import cpu_seconds, free_port
+
+BODY = b"x" * 560  # about the size of a signed inbound text's form
+HEADERS = {"X-Twilio-Signature": "s" * 28}
+FORM = "application/x-www-form-urlencoded"
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answers every request 200, empty, after reading its body: nothing else."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    start = {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]}
+    await send(start)
+    await send({"type": "http.response.body", "body": b""})
+
+
+@dataclass(frozen=True)
+class Floor:
+    """p99 of an opening burst (new connections), of a burst on open connections, and the
+    do-nothing server's CPU per request, in milliseconds."""
+
+    opening_p99_ms: float
+    open_p99_ms: float
+    server_cpu_ms: float
+
+
+async def _burst(connections: list[Connection]) -> list[float]:
+    async def one(connection: Connection) -> float:
+        sent = time.time()
+        answer = await connection.post("/", BODY, FORM, HEADERS)
+        if answer.status != 200:
+            raise RuntimeError(f"the do-nothing server answered {answer.status}")
+        return time.time() - sent
+
+    return list(await asyncio.gather(*(one(c) for c in connections)))
+
+
+async def _bursts(url: str, people: int, bursts: int) -> tuple[list[float], list[float]]:
+    opening: list[float] = []
+    kept: list[float] = []
+    for _ in range(bursts):
+        connections = [Connection(url) for _ in range(people)]
+        opening += await _burst(connections)  # each opens its connection: a round's start
+        await asyncio.sleep(0.2)
+        kept += await _burst(connections)  # the same people again, connections open
+        for connection in connections:
+            await connection.close()
+        await asyncio.sleep(0.3)
+    return opening, kept
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(sorted(values), n=100, method="inclusive")[98] * 1000
+
+
+def measure(people: int = 100, bursts: int = 10) -> Floor:
+    port = free_port()
+    argv = [sys.executable, "-m", "uvicorn", "scripts.bench_floor:app", "--port", str(port)]
+    argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    server = subprocess.Popen(argv)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, server)
+        before = cpu_seconds(server.pid)
+        opening, kept = uvloop.run(_bursts(url, people, bursts))
+        cpu = (cpu_seconds(server.pid) - before) / (len(opening) + len(kept))
+        return Floor(p99(opening), p99(kept), cpu * 1000)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the do-nothing server exited")
+        try:
+            httpx.post(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TimeoutError("the do-nothing server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=100)
+    parser.add_argument("--bursts", type=int, default=10)
+    args = parser.parse_args()
+    floor = measure(args.people, args.bursts)
+    print(
+        f"a server that does nothing, {args.people} people at once: opening burst p99 "
+        f"{floor.opening_p99_ms:.1f} ms, on open connections p99 {floor.open_p99_ms:.1f} ms, "
+        f"server CPU {floor.server_cpu_ms:.2f} ms a request"
+    )
+
+
+if __name__ == "__main__":
+    main()
