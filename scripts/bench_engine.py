@@ -40,7 +40,7 @@ from records.models import Participant
 from records.participants import enrol
 from scripts import bench_floor
 from scripts.bench_carrier import carrier_process
-from scripts.bench_engine_report import Round, report
+from scripts.bench_engine_report import TURN_LIMIT_S, Round, report
 from scripts.bench_growth import prefill
 from scripts.bench_http import Connection, form
 from scripts.bench_support import (
@@ -59,7 +59,7 @@ from tests.support.twilio import inbound_params
 ACCOUNT_SID, AUTH_TOKEN = "AC" + "8" * 32, "bench-engine-token-000000000000000"
 PROGRAM = "+12125550100"
 TEXTS = ("hi", "doing ok today", "thanks", "what is this program", "ok thank you")
-TURN_TIMEOUT = 60.0
+TURN_TIMEOUT = TURN_LIMIT_S
 FORM = "application/x-www-form-urlencoded"
 console = Console(width=120)
 
@@ -116,6 +116,7 @@ async def _peerline_person(p: Peerline, texts: list[Signed]) -> Round:
             queued_at = await asyncio.wait_for(replied, TURN_TIMEOUT)
         except TimeoutError:
             result.missed += 1
+            result.timed_out += 1
             continue
         result.turns.append(max(queued_at - sent, 0.0))
     await connection.close()
@@ -136,6 +137,7 @@ async def _raw_person(engine: EngineProcesses, i: int, n: int) -> Round:
             )
         except TimeoutError:
             result.missed += 1
+            result.timed_out += 1
             await connection.close()
             continue
         elapsed = time.time() - sent
@@ -166,6 +168,7 @@ async def _crowd(side: str, people: int, turns: int, p: Peerline, engine: Engine
         total.later_acks += part.later_acks
         total.turns += part.turns
         total.missed += part.missed
+        total.timed_out += part.timed_out
     if side == "peerline":
         total.rss_mb = rss_mb(p.app.pid)
         total.worker_rss_mb = rss_mb(p.worker.pid) if p.worker else None

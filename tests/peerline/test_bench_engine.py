@@ -9,7 +9,8 @@ import math
 import pytest
 
 from peerline.engine_process import EngineProcesses
-from scripts import bench_engine, bench_floor
+from scripts import bench_engine, bench_engine_report, bench_floor
+from scripts.bench_engine_report import TURN_LIMIT_S, Round, waits
 
 FIGURES = ("webhook ack p50 / p99", "turn p50 / p99", "throughput", "gateway RSS")
 
@@ -46,3 +47,15 @@ def test_side_by_side_runs_and_prints_every_figure(
     assert ("work process RSS" in printed) == split
     assert "a server that does nothing" in printed  # this machine's floor, beside the figure
     assert floor.opening_p99_ms > 0 and floor.open_p99_ms > 0 and floor.server_cpu_ms > 0
+
+
+def test_a_turn_that_timed_out_counts_as_a_wait_at_the_limit() -> None:
+    """A saturated side loses its slowest turns to the clients' limit: they still count,
+    at the limit, so that side's median is not computed over the survivors alone."""
+    raw = Round("raw", turns=[1.0, 2.0, 3.0], missed=3, timed_out=2, wall=10.0)
+    ours = Round("peerline", acks=[0.01], later_acks=[0.01], turns=[2.0, 2.0, 2.0, 2.0, 2.0])
+    ours.wall = 10.0
+    figures = bench_engine_report.figures([ours, raw])
+    assert waits([raw]) == [1.0, 2.0, 3.0, TURN_LIMIT_S, TURN_LIMIT_S]
+    assert figures["raw_turn_p50_s"] == 3.0  # 2.0 over the answered turns alone
+    assert figures["throughput_ratio"] == 5 / 3  # throughput still counts answers only
