@@ -12,6 +12,7 @@ gateway process's resident memory (<= 150 MB).
 
     .venv/bin/python -m scripts.bench_engine [--people 100] [--turns 5] [--postgres] [--split]
         [--prefill 1000000]   # rounds on a table already this large: do they stay flat?
+        [--engine-nice 10]    # the engine's CPU niceness, as ENGINE_NICE sets it
 """
 
 from __future__ import annotations
@@ -307,6 +308,12 @@ def main() -> None:
     parser.add_argument(
         "--prefill", type=int, default=0, help="handled texts already in the table (1000000)"
     )
+    parser.add_argument(
+        "--engine-nice",
+        type=int,
+        default=10,
+        help="the engine's CPU niceness (ENGINE_NICE; 0 runs it beside the app as an equal)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     with console.status("measuring this machine's floor: a server that does nothing..."):
@@ -317,6 +324,7 @@ def main() -> None:
             rasa_port=free_port(),
             action_port=free_port(),
             state_dir=Path(stack.enter_context(tempfile.TemporaryDirectory())),
+            nice=args.engine_nice,
         )
         with console.status("starting the real Rasa engine..."):
             engine.start()

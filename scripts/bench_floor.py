@@ -98,7 +98,10 @@ def measure(people: int = 100, bursts: int = 10) -> Floor:
         return Floor(p99(opening), p99(kept), cpu * 1000)
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def _wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
