@@ -140,7 +140,7 @@ def report(results: list[Round], people: int, floor: Floor | None = None) -> dic
             "  a server that does nothing, same client",
             f"{floor.opening_p99_ms:.1f} ms ({floor.open_p99_ms:.1f})",
             "-",
-            "this machine's floor: opening burst p99 (on open connections); bench_floor.py",
+            "this machine's floor: a burst's p99 on new (open) connections, median of ten",
         )
     table.add_row(
         "turn p50 / p99",
