@@ -44,10 +44,11 @@ class LateEngine:
     def answered(self, seconds: float, refused: bool = False) -> None:
         """One ask finished after `seconds` (answered, refused or timed out). A quick refusal
         (the engine's breaker open) says nothing of lateness and is not counted."""
-        if refused and seconds < self.budget * 0.9:
+        in_time = seconds < self.budget * 0.9
+        if refused and in_time:
             return
         with self._lock:
-            if seconds < self.budget * 0.9:
+            if in_time:
                 if self._pauses:
                     log.info("screen: the engine answers in time again; second opinions resume")
                 self._late = self._pauses = 0

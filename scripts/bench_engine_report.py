@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from scripts.bench_floor import Floor
+if TYPE_CHECKING:  # bench_floor reads its percentiles from here
+    from scripts.bench_floor import Floor
 
 TURN_LIMIT_S = 60.0  # the clients' wait for one reply (scripts/bench_engine.py)
 TARGETS = {"ack_p99_ms": 20.0, "turn_p50_ratio": 1.2, "throughput_ratio": 0.9, "rss_mb": 150.0}

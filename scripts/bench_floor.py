@@ -26,6 +26,7 @@ import httpx
 import uvloop
 from starlette.types import Receive, Scope, Send
 
+from scripts.bench_engine_report import percentile
 from scripts.bench_http import Connection
 from scripts.bench_support import cpu_seconds, free_port
 
@@ -74,17 +75,17 @@ async def _bursts(url: str, people: int, bursts: int) -> tuple[list[float], list
     kept: list[float] = []
     for _ in range(bursts):
         connections = [Connection(url) for _ in range(people)]
-        opening.append(p99(await _burst(connections)))  # each opens its connection
+        opening.append(_p99_ms(await _burst(connections)))  # each opens its connection
         await asyncio.sleep(0.2)
-        kept.append(p99(await _burst(connections)))  # the same people again, connections open
+        kept.append(_p99_ms(await _burst(connections)))  # the same people, connections open
         for connection in connections:
             await connection.close()
         await asyncio.sleep(0.3)
     return opening, kept
 
 
-def p99(values: list[float]) -> float:
-    return statistics.quantiles(sorted(values), n=100, method="inclusive")[98] * 1000
+def _p99_ms(seconds: list[float]) -> float:
+    return percentile(seconds, 99) * 1000
 
 
 def measure(people: int = 100, bursts: int = 10) -> Floor:
