@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 OPTED_OUT_CODE = 21610  # the recipient replied STOP to this sender
 PERMANENT_CODES = {21211, 21214, 21408, 21604, 21606, 21612, 21614, 21617, OPTED_OUT_CODE}
 UNSENT = (MessageStatus.PENDING, MessageStatus.SENDING)
+FRESH_LEASE_SHARE = 0.9  # a lease with this share left is not renewed before a send
 CLAIM_SECONDS = 0.5  # the routine lane claims what pacing lets it send in this long
 
 
@@ -164,6 +165,15 @@ class OutboxSender:
                 row.lease_owner, row.lease_until = token, now + self.lease
             return token, [row.id for row in rows]
 
+    def _lease_fresh(self, held_until: datetime | None) -> bool:
+        """The row was just seen held by this batch with nearly all its lease left: no other
+        sender can take it before the send is recorded, so the heartbeat's two statements
+        (a fifth of the outbox's database work under a crowd) are skipped. A batch that has
+        worked through a tenth of its lease renews it as before."""
+        if held_until is None:
+            return False
+        return held_until - self.clock.now() >= self.lease * FRESH_LEASE_SHARE
+
     def _heartbeat(self, token: str, message_id: int) -> bool:
         """Renew the lease on every row this batch still holds; True if `message_id` is one."""
         now = self.clock.now()
@@ -199,11 +209,12 @@ class OutboxSender:
                 message.lease_owner = message.lease_until = None
                 return
             to, body, queued_at = message.phone, message.body, message.created_at
+            held_until = message.lease_until
         if paced:
             self.pace.wait(self._sending_number)
         else:
             self.pace.reserve(self._sending_number)  # counted, never waited for
-        if not self._heartbeat(token, message_id):
+        if not self._lease_fresh(held_until) and not self._heartbeat(token, message_id):
             return
         outcome = self._deliver(message_id, to, body)
         self._record(message_id, token, outcome)
@@ -249,6 +260,9 @@ class OutboxSender:
 
     def _record(self, message_id: int, token: str, outcome: SendOutcome) -> None:
         now = self.clock.now()
+        if outcome.sid:
+            self._record_accepted(message_id, token, outcome.sid, now)
+            return
         with self.db.session() as session:
             message = self._held(session, message_id, token)
             if message is None:
@@ -259,11 +273,7 @@ class OutboxSender:
             message.lease_owner = message.lease_until = None
             message.error_code = outcome.error_code
             message.error_message = outcome.error_message
-            if outcome.sid:
-                message.twilio_sid = outcome.sid
-                message.status = MessageStatus.QUEUED
-                message.sent_at = now
-            elif outcome.retry and message.attempts < self.settings.outbox_max_attempts:
+            if outcome.retry and message.attempts < self.settings.outbox_max_attempts:
                 message.status = MessageStatus.PENDING
                 message.next_attempt_at = now + self._backoff(message.attempts)
             else:
@@ -272,6 +282,26 @@ class OutboxSender:
                     session, message.phone
                 ):
                     session.add(OptOut(phone=message.phone, source="carrier", opted_out_at=now))
+
+    def _record_accepted(self, message_id: int, token: str, sid: str, now: datetime) -> None:
+        """The carrier took it: one UPDATE, only while this batch still holds the row (the
+        common case, so it skips the read-then-write of the other outcomes)."""
+        held = and_(
+            Message.id == message_id,
+            Message.lease_owner == token,
+            Message.status == MessageStatus.SENDING,
+        )
+        accepted = {"status": MessageStatus.QUEUED, "twilio_sid": sid, "sent_at": now}
+        released = {"lease_owner": None, "lease_until": None, "error_code": None}
+        with self.db.session() as session:
+            result = session.execute(
+                update(Message)
+                .where(held)
+                .values(**accepted, **released, error_message=None)
+                .execution_options(synchronize_session=False)
+            )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            log.error("outbox: message %d: lease lost mid-send, outcome not recorded", message_id)
 
     def _backoff(self, attempts: int) -> timedelta:
         base = self.settings.outbox_backoff_seconds * 2 ** max(attempts - 1, 0)

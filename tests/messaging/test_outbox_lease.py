@@ -90,3 +90,27 @@ def test_a_dead_senders_texts_are_sent_once_its_lease_lapses(
     with db.session() as session:
         leases = session.execute(select(Message.lease_owner, Message.lease_until)).all()
     assert all(owner is None and until is None for owner, until in leases), "released"
+
+
+def test_a_send_that_outlasts_its_lease_never_overwrites_the_new_holders_record(
+    db: Database, settings: Settings, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = SystemClock()
+    queue(db, clock, "+15555550161", "see you thursday", kind=MessageKind.NUDGE)
+    sandbox.script_delay(LEASE_SECONDS + 1.0, count=1)  # only the first send is this slow
+    slow = OutboxSender(db, build_twilio_client(settings), settings, clock)
+    eager = OutboxSender(db, build_twilio_client(settings), settings, clock)
+    worker = threading.Thread(target=slow.send_routine, args=(1,))
+    worker.start()
+    wait_for(lambda: statuses(db) == [MessageStatus.SENDING], what="the slow sender's claim")
+    wait_for(lambda: eager.send_routine(1) == 1, timeout=LEASE_SECONDS * 3, what="a lapsed lease")
+    worker.join()
+
+    assert len(sandbox.messages) == 2, "the carrier outlasted the lease: both sends reached it"
+    with db.session() as session:
+        row = session.scalars(select(Message)).one()
+    assert row.status == MessageStatus.QUEUED
+    first_accepted = sandbox.messages[0]  # the slow send is held before the carrier takes it
+    assert row.twilio_sid == first_accepted.sid, "the record is the new holder's send"
+    assert row.lease_owner is None
+    assert "lease lost mid-send" in caplog.text
