@@ -13,6 +13,8 @@ gateway process's resident memory (<= 150 MB).
     .venv/bin/python -m scripts.bench_engine [--people 100] [--turns 5] [--postgres] [--split]
         [--prefill 1000000]   # rounds on a table already this large: do they stay flat?
         [--engine-nice 10]    # the engine's CPU niceness, as ENGINE_NICE sets it
+        [--rounds 2]          # alternating rounds a side: a round-to-round swing of 10-20%
+                              # is common on a shared machine, so 4 or more to compare changes
 """
 
 from __future__ import annotations
@@ -299,6 +301,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--turns", type=int, default=5, help="texts per person per round")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating rounds a side (more: less noise)"
+    )
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL, not SQLite")
     parser.add_argument(
         "--split",
@@ -331,7 +336,13 @@ def main() -> None:
             stack.callback(engine.stop)
             engine.wait_ready(timeout=900)
         results = run(
-            engine, args.people, args.turns, args.postgres, prefilled=args.prefill, split=args.split
+            engine,
+            args.people,
+            args.turns,
+            args.postgres,
+            rounds=args.rounds,
+            prefilled=args.prefill,
+            split=args.split,
         )
     report(results, args.people, floor)
 
