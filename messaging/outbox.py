@@ -12,11 +12,12 @@ Senders claim due rows (SKIP LOCKED on PostgreSQL, so two senders never take the
 keep each recipient's texts in order within a priority (a safety text may overtake a
 routine one, never the reverse), and never text an opted-out number.
 
-A claim is a lease: the batch's owner token and a time it lapses. The sender renews the
-lease of every row it still holds before each send (the heartbeat), sends only a row it
-still holds, and records an outcome only while it holds it; another sender reclaims a row
-only once its lease has lapsed, that is, once its sender has died or stalled. So however
-slow the carrier, a live sender's text is never sent twice.
+A claim is a lease: the batch's owner token and a time it lapses. Before each send the
+sender renews the lease of every row it still holds (the heartbeat), unless the row was just
+seen with nearly all its lease left; it sends only a row it still holds, and records an
+outcome only while it holds it. Another sender reclaims a row only once its lease has
+lapsed, that is, once its sender has died or stalled. So however slow the carrier, a live
+sender's text is never sent twice.
 """
 
 from __future__ import annotations
@@ -166,10 +167,10 @@ class OutboxSender:
             return token, [row.id for row in rows]
 
     def _lease_fresh(self, held_until: datetime | None) -> bool:
-        """The row was just seen held by this batch with nearly all its lease left: no other
-        sender can take it before the send is recorded, so the heartbeat's two statements
-        (a fifth of the outbox's database work under a crowd) are skipped. A batch that has
-        worked through a tenth of its lease renews it as before."""
+        """The row was just seen held by this batch with nearly all its lease left, so no
+        other sender can take it before the send is recorded: the heartbeat (two statements
+        and a transaction per text) is skipped. A batch that has used a tenth of its lease
+        renews it as before."""
         if held_until is None:
             return False
         return held_until - self.clock.now() >= self.lease * FRESH_LEASE_SHARE
@@ -291,13 +292,19 @@ class OutboxSender:
             Message.lease_owner == token,
             Message.status == MessageStatus.SENDING,
         )
-        accepted = {"status": MessageStatus.QUEUED, "twilio_sid": sid, "sent_at": now}
-        released = {"lease_owner": None, "lease_until": None, "error_code": None}
         with self.db.session() as session:
             result = session.execute(
                 update(Message)
                 .where(held)
-                .values(**accepted, **released, error_message=None)
+                .values(
+                    status=MessageStatus.QUEUED,
+                    twilio_sid=sid,
+                    sent_at=now,
+                    lease_owner=None,
+                    lease_until=None,
+                    error_code=None,
+                    error_message=None,
+                )
                 .execution_options(synchronize_session=False)
             )
         if not result.rowcount:  # type: ignore[attr-defined]
