@@ -4,8 +4,9 @@
 # Every pytest run must collect tests: exit code 5 ("no tests ran") fails the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+trap 'echo "make test: ${SECONDS}s, setup and training not counted"' EXIT
 
-step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+step() { printf '\n\033[1m== %s ==\033[0m (%ds so far)\n' "$*" "$SECONDS"; }
 pytest_must_run() {  # $1 = python, rest = pytest args
     local py=$1; shift
     set +e
@@ -25,19 +26,17 @@ step "Rasa training data (rasa data validate)"
 bash scripts/validate.sh
 
 step "safety screen on its tuning sets (recall >= 0.98, false escalations <= 5%)"
-for set in labelled blind_a blind_c train_1 train_2 train_checkin_replies train_hard_negatives; do
-    .venv/bin/peerline triage "data/safety/$set.csv" --no-engine --min-recall 0.98 --max-false-rate 0.05 \
-        | grep -A1 "the engine:"
-done
+# One start-up for all the files (the screen's models load once); each file meets the gate.
+tuning=(data/safety/{labelled,blind_a,blind_c,train_1,train_2,train_checkin_replies,train_hard_negatives}.csv)
+COLUMNS=200 .venv/bin/peerline triage "${tuning[@]}" --no-engine \
+    --min-recall 0.98 --max-false-rate 0.05 | grep "the engine:"
 # The contrast set pairs each crisis with a near-miss written to look like it ("im done" with
 # work): it teaches the boundary and is not a mix of what arrives, so its false rate is looser.
-.venv/bin/peerline triage data/safety/train_subtle_positives.csv --no-engine --min-recall 0.98 \
-    --max-false-rate 0.10 | grep -A1 "the engine:"
+COLUMNS=200 .venv/bin/peerline triage data/safety/train_subtle_positives.csv --no-engine \
+    --min-recall 0.98 --max-false-rate 0.10 | grep "the engine:"
 step "safety screen on the held-out sets (figures only: never tuned against, so never a gate)"
-for set in blind_b blind_d blind_e blind_f blind_g blind_h blind_i; do
-    echo "$set:"
-    COLUMNS=200 .venv/bin/peerline triage "data/safety/$set.csv" --no-engine | grep -A1 "the engine:"
-done
+held_out=(data/safety/blind_{b,d,e,f,g,h,i}.csv)
+COLUMNS=200 .venv/bin/peerline triage "${held_out[@]}" --no-engine | grep "the engine:"
 
 step "custom actions (engine environment)"
 pytest_must_run .venv-engine/bin/python tests/actions -q -p no:cacheprovider --confcutdir tests/actions

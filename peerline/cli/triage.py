@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 
 
 def triage_file(
-    path: Annotated[Path, typer.Argument(help="CSV with a `text` column, optionally `label`")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="CSVs with a `text` column, optionally `label`", metavar="FILE..."),
+    ],
     engine: Annotated[bool, typer.Option(help="also run with the engine's NLU (RASA_URL)")] = True,
     show: Annotated[bool, typer.Option(help="print every decision, not only the misses")] = False,
     min_recall: Annotated[float, typer.Option(help="exit 1 below this recall")] = 0.0,
@@ -32,11 +35,10 @@ def triage_file(
         Path, typer.Option(help="folder for the calibration plot (PNG)", file_okay=False)
     ] = Path("reports"),
 ) -> None:
-    """Run the production safety decision on a CSV and, with labels, measure it: recall,
-    false escalations, recall per kind of crisis, and a calibration plot in REPORTS."""
-    from escalation import measure
-
-    items = _read_triage_csv(path)
+    """Run the production safety decision on each CSV and, with labels, measure it: recall,
+    false escalations, recall per kind of crisis, and a calibration plot in REPORTS. Several
+    files share one start-up (the screen's models load once) and each meets the thresholds."""
+    files = [(path, _read_triage_csv(path)) for path in paths]  # a bad file stops before work
     settings = load_settings()
     runs: list[tuple[str, EngineNlu | None]] = [("without the engine", None)]
     rasa = RasaEngine(settings.rasa_replicas, settings.rasa_token, settings.rasa_timeout_seconds)
@@ -48,16 +50,26 @@ def triage_file(
             "reporting without it only[/yellow]"
         )
     failed = False
-    for title, nlu in runs:
-        scored = []
-        for item in track(items, description=f"triage {title}", console=console, transient=True):
-            scored.extend(measure.score([item], nlu))
-        failed |= _report(title, scored, show, min_recall, max_false_rate)
-        if nlu is None:
-            _plot(path, scored, reports)
+    for path, items in files:
+        named = len(files) > 1  # then each figure line says which file it is about
+        for title, nlu in runs:
+            label = f"{path.name} {title}" if named else title
+            scored = _score(items, nlu, label)
+            failed |= _report(label, scored, show, min_recall, max_false_rate)
+            if nlu is None:
+                _plot(path, scored, reports)
     rasa.close()
     if failed:
         raise typer.Exit(1)
+
+
+def _score(items: list[Labelled], nlu: EngineNlu | None, title: str) -> list[Scored]:
+    from escalation import measure
+
+    scored: list[Scored] = []
+    for item in track(items, description=f"triage {title}", console=console, transient=True):
+        scored.extend(measure.score([item], nlu))
+    return scored
 
 
 def _read_triage_csv(path: Path) -> list[Labelled]:

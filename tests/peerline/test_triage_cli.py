@@ -60,6 +60,29 @@ def test_misses_are_listed_and_fail_the_threshold(tmp_path: Path) -> None:
     assert "recall 0.500" in result.stdout and "see you at group" in result.stdout
 
 
+def test_several_files_are_each_measured_and_each_must_meet_the_bar(tmp_path: Path) -> None:
+    """One start-up for many sets (make test's gates): a single failing file fails the run,
+    and each figure line names its file."""
+    good = write_csv(
+        tmp_path / "good.csv",
+        [
+            {"text": "he is not breathing, lips blue", "label": "escalate"},
+            {"text": "this traffic is killing me", "label": "no_escalate"},
+        ],
+    )
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [{"text": "see you at group on tuesday", "label": "escalate"}],  # mislabelled on purpose
+    )
+    passing = triage(str(good), str(good), "--no-engine", "--min-recall", "0.9")
+    assert passing.returncode == 0, passing.stdout[-2000:]
+    assert passing.stdout.count("good.csv without the engine: 2 messages, recall 1.000") == 2
+    failing = triage(str(good), str(bad), "--no-engine", "--min-recall", "0.9")
+    assert failing.returncode == 1
+    assert "good.csv without the engine: 2 messages, recall 1.000" in failing.stdout
+    assert "bad.csv without the engine: 1 messages, recall 0.000" in failing.stdout
+
+
 def test_unlabelled_files_print_each_decision(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", [{"text": "i want to kms tonight"}, {"text": "hey"}])
     result = triage(str(path), "--no-engine")
