@@ -4,7 +4,10 @@ Runs in a fresh process so memory is measured from a bare start: resident memory
 the screen is imported, after the model is loaded and has read one text, and at the end.
 Latency is `triage.decide` (lexicon, learned layer, combination) on every text of the
 tuning sets plus long, chatty texts, one at a time as the safety lane runs them.
-Targets (issue 12): p99 at most 30 ms per text on 2 cores; at most 300 MB added.
+Targets (issue 12): p99 at most 30 ms per text on 2 cores; at most 300 MB added. Then the
+worst cases, timed once each: the longest text a phone can send (1,600 characters) and the
+largest body the gateway accepts (64 KB), both a crisis clause over and over, the most work
+per character the lexicon can be given.
 
     .venv/bin/python -m scripts.bench_screen [--texts N]
 """
@@ -43,6 +46,7 @@ class Figures:
     rss_before_mb: float
     rss_loaded_mb: float
     rss_after_mb: float
+    worst_ms: dict[str, float]
 
     @property
     def added_mb(self) -> float:
@@ -57,6 +61,26 @@ def corpus(limit: int) -> list[str]:
     chatty = "work ran late, the bus broke down, my sister called twice about the kids. "
     texts += [chatty * n + "anyway i think i'll just take all of them tonight" for n in (5, 12, 21)]
     return (texts * (limit // len(texts) + 1))[:limit]
+
+
+def worst_cases() -> dict[str, str]:
+    from messaging.webhooks import MAX_WEBHOOK_BYTES
+
+    crisis = "i want to die tonight lol. "
+    return {
+        "longest SMS (1,600 characters)": (crisis * 60)[:1600],
+        f"largest webhook body ({MAX_WEBHOOK_BYTES // 1024} KB)": (crisis * 2500)[
+            :MAX_WEBHOOK_BYTES
+        ],
+    }
+
+
+def time_once(text: str) -> float:
+    from escalation import triage
+
+    start = time.perf_counter()
+    triage.decide(text)
+    return (time.perf_counter() - start) * 1000
 
 
 def run(limit: int) -> Figures:
@@ -80,6 +104,7 @@ def run(limit: int) -> Figures:
         rss_before_mb=before,
         rss_loaded_mb=loaded,
         rss_after_mb=rss_mb(),
+        worst_ms={name: time_once(text) for name, text in worst_cases().items()},
     )
 
 
@@ -96,6 +121,8 @@ def report(f: Figures) -> None:
         "p99 <= 30 ms, <= 300 MB",
     )
     console.print(table)
+    for name, ms in f.worst_ms.items():
+        console.print(f"worst case, {name}: {ms:.0f} ms")
 
 
 def main() -> None:

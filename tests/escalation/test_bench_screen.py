@@ -1,5 +1,6 @@
 """The short version of `make bench`'s screen benchmark: it runs, in its own process, and
-prints the figures issue 12 is judged by (latency per text and memory added)."""
+prints the figures issue 12 is judged by (latency per text and memory added), and the
+worst cases: the longest SMS and the largest webhook body."""
 
 from __future__ import annotations
 
@@ -25,3 +26,6 @@ def test_the_screen_benchmark_prints_latency_and_memory() -> None:
     p50, p99, worst, added = (float(v) for v in row.groups())
     assert 0 < p50 <= p99 <= worst
     assert added > 50  # the encoder really loaded: it is ~140 MB of weights and arrays
+    worst = re.findall(r"worst case, (longest SMS|largest webhook body).*: (\d+) ms", run.stdout)
+    assert [name for name, _ in worst] == ["longest SMS", "largest webhook body"], run.stdout
+    assert all(int(ms) > 0 for _, ms in worst)
