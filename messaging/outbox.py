@@ -16,8 +16,10 @@ A claim is a lease: the batch's owner token and a time it lapses. Before each se
 sender renews the lease of every row it still holds (the heartbeat), unless the row was just
 seen with nearly all its lease left; it sends only a row it still holds, and records an
 outcome only while it holds it. Another sender reclaims a row only once its lease has
-lapsed, that is, once its sender has died or stalled. So however slow the carrier, a live
-sender's text is never sent twice.
+lapsed, that is, once its sender has died or stalled. A send gives up at the HTTP timeout
+(10 s), well inside the lease (60 s, and 54 s after a skipped heartbeat), so a live
+sender's text is never sent twice; a sender stalled past its lease may be overtaken, and
+its late record never overwrites the new holder's.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Integer, Select, and_, bindparam, exists, select, update
+from sqlalchemy import CursorResult, Integer, Select, and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import BindParameter
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -167,10 +170,10 @@ class OutboxSender:
             return token, [row.id for row in rows]
 
     def _lease_fresh(self, held_until: datetime | None) -> bool:
-        """The row was just seen held by this batch with nearly all its lease left, so no
-        other sender can take it before the send is recorded: the heartbeat (two statements
-        and a transaction per text) is skipped. A batch that has used a tenth of its lease
-        renews it as before."""
+        """The row was just seen held by this batch with nearly all its lease left, far more
+        than a send's HTTP timeout, so no other sender can take it before the send is
+        recorded: the heartbeat (two statements and a transaction per text) is skipped. A
+        batch that has used a tenth of its lease renews it as before."""
         if held_until is None:
             return False
         return held_until - self.clock.now() >= self.lease * FRESH_LEASE_SHARE
@@ -307,7 +310,7 @@ class OutboxSender:
                 )
                 .execution_options(synchronize_session=False)
             )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not cast("CursorResult[Any]", result).rowcount:
             log.error("outbox: message %d: lease lost mid-send, outcome not recorded", message_id)
 
     def _backoff(self, attempts: int) -> timedelta:

@@ -50,8 +50,8 @@ def triage_file(
             "reporting without it only[/yellow]"
         )
     failed = False
+    named = len(files) > 1  # then each figure line says which file it is about
     for path, items in files:
-        named = len(files) > 1  # then each figure line says which file it is about
         for title, nlu in runs:
             label = f"{path.name} {title}" if named else title
             scored = _score(items, nlu, label)

@@ -110,7 +110,7 @@ def test_a_send_that_outlasts_its_lease_never_overwrites_the_new_holders_record(
     with db.session() as session:
         row = session.scalars(select(Message)).one()
     assert row.status == MessageStatus.QUEUED
-    first_accepted = sandbox.messages[0]  # the slow send is held before the carrier takes it
-    assert row.twilio_sid == first_accepted.sid, "the record is the new holder's send"
+    new_holders_send = sandbox.messages[0]  # the slow send is held before the carrier takes it
+    assert row.twilio_sid == new_holders_send.sid, "the record is the new holder's send"
     assert row.lease_owner is None
     assert "lease lost mid-send" in caplog.text
