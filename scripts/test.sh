@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 trap 'echo "make test: ${SECONDS}s, setup and training not counted"' EXIT
 
 step() { printf '\n\033[1m== %s ==\033[0m (%ds so far)\n' "$*" "$SECONDS"; }
+triage() {  # the screen on CSVs without the engine: figure lines, or everything on a failure
+    local out rc=0
+    out=$(COLUMNS=200 .venv/bin/peerline triage "$@" --no-engine) || rc=$?
+    if [ "$rc" -ne 0 ]; then echo "$out"; return "$rc"; fi
+    grep "the engine:" <<<"$out"
+}
 pytest_must_run() {  # $1 = python, rest = pytest args
     local py=$1; shift
     set +e
@@ -28,15 +34,13 @@ bash scripts/validate.sh
 step "safety screen on its tuning sets (recall >= 0.98, false escalations <= 5%)"
 # One start-up for all the files (the screen's models load once); each file meets the gate.
 tuning=(data/safety/{labelled,blind_a,blind_c,train_1,train_2,train_checkin_replies,train_hard_negatives}.csv)
-COLUMNS=200 .venv/bin/peerline triage "${tuning[@]}" --no-engine \
-    --min-recall 0.98 --max-false-rate 0.05 | grep "the engine:"
+triage "${tuning[@]}" --min-recall 0.98 --max-false-rate 0.05
 # The contrast set pairs each crisis with a near-miss written to look like it ("im done" with
 # work): it teaches the boundary and is not a mix of what arrives, so its false rate is looser.
-COLUMNS=200 .venv/bin/peerline triage data/safety/train_subtle_positives.csv --no-engine \
-    --min-recall 0.98 --max-false-rate 0.10 | grep "the engine:"
+triage data/safety/train_subtle_positives.csv --min-recall 0.98 --max-false-rate 0.10
 step "safety screen on the held-out sets (figures only: never tuned against, so never a gate)"
 held_out=(data/safety/blind_{b,d,e,f,g,h,i}.csv)
-COLUMNS=200 .venv/bin/peerline triage "${held_out[@]}" --no-engine | grep "the engine:"
+triage "${held_out[@]}"
 
 step "custom actions (engine environment)"
 pytest_must_run .venv-engine/bin/python tests/actions -q -p no:cacheprovider --confcutdir tests/actions
