@@ -32,7 +32,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, Integer, Select, and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -181,7 +181,7 @@ class OutboxSender:
     def _heartbeat(self, token: str, message_id: int) -> bool:
         """Renew the lease on every row this batch still holds; True if `message_id` is one."""
         now = self.clock.now()
-        held = and_(Message.lease_owner == token, Message.status == MessageStatus.SENDING)
+        held = _held_by(token)
         with self.db.session() as session:
             session.execute(
                 update(Message)
@@ -195,11 +195,7 @@ class OutboxSender:
         return still is not None
 
     def _held(self, session: Session, message_id: int, token: str) -> Message | None:
-        query = select(Message).where(
-            Message.id == message_id,
-            Message.lease_owner == token,
-            Message.status == MessageStatus.SENDING,
-        )
+        query = select(Message).where(Message.id == message_id, _held_by(token))
         if self.db.is_postgres:
             query = query.with_for_update()
         return session.scalar(query)
@@ -290,15 +286,10 @@ class OutboxSender:
     def _record_accepted(self, message_id: int, token: str, sid: str, now: datetime) -> None:
         """The carrier took it: one UPDATE, only while this batch still holds the row (the
         common case, so it skips the read-then-write of the other outcomes)."""
-        held = and_(
-            Message.id == message_id,
-            Message.lease_owner == token,
-            Message.status == MessageStatus.SENDING,
-        )
         with self.db.session() as session:
             result = session.execute(
                 update(Message)
-                .where(held)
+                .where(Message.id == message_id, _held_by(token))
                 .values(
                     status=MessageStatus.QUEUED,
                     twilio_sid=sid,
@@ -316,6 +307,12 @@ class OutboxSender:
     def _backoff(self, attempts: int) -> timedelta:
         base = self.settings.outbox_backoff_seconds * 2 ** max(attempts - 1, 0)
         return timedelta(seconds=min(base, self.settings.outbox_backoff_max_seconds))
+
+
+def _held_by(token: str) -> ColumnElement[bool]:
+    """Rows a batch still holds: its lease token, still being sent. Every write after the
+    claim is guarded by this, so a sender that lost its lease changes nothing."""
+    return and_(Message.lease_owner == token, Message.status == MessageStatus.SENDING)
 
 
 def _claim_statement(safety: bool) -> Select[Message]:
